@@ -1,0 +1,114 @@
+"""What every node of a circuit has, scalar or tensor: data, grad, the op, inputs, local gradients.
+
+A node never holds a closure: it holds its inputs (a tuple, operand order kept) and its local
+gradients (or, for structural tensor ops, the parameters its vector-Jacobian product needs). So the
+graph has no reference cycles and is freed by reference counting alone, and everything the backward
+pass uses can be printed and drawn.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Optional
+
+from . import gates, walk
+
+__all__ = ["Node", "NodeMeta"]
+
+
+class NodeMeta:
+    """The rarely-set parts of a node, kept apart so that a plain node stays small."""
+
+    __slots__ = ("label", "params", "gate")
+
+    def __init__(self, label: str = "", params: tuple = (), gate: Optional[gates.Gate] = None):
+        self.label = label
+        self.params = params
+        self.gate = gate
+
+
+class Node:
+    """Base of :class:`~autograd.Value` and :class:`~autograd.Tensor`.
+
+    Attributes:
+        data: the forward value.
+        grad: d root / d self after ``root.backward()``.
+        inputs: the operands, in order (empty for a leaf).
+        local_grads: d self / d input for each input, known at forward time.
+    """
+
+    __slots__ = ("data", "grad", "inputs", "local_grads", "_op", "_meta")
+
+    _zero_grad: Any = 0.0
+
+    @property
+    def op(self) -> str:
+        """The gate's symbol (``'*'``, ``'exp'`` ...), ``''`` for a leaf."""
+        return self._op.symbol if self._op is not None else ""
+
+    @property
+    def label(self) -> str:
+        meta = self._meta
+        return meta.label if meta is not None else ""
+
+    @label.setter
+    def label(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise TypeError(f"label must be a string, got {type(text).__name__} {text!r}")
+        if self._meta is None:
+            self._meta = NodeMeta(text)
+        else:
+            self._meta.label = text
+
+    @property
+    def params(self) -> tuple:
+        """Non-differentiable arguments of the op (a number exponent, an axis), else ()."""
+        meta = self._meta
+        return meta.params if meta is not None else ()
+
+    @property
+    def gate(self) -> Optional[gates.Gate]:
+        """The named gate (see :func:`autograd.gate`) this node was made in, or None."""
+        meta = self._meta
+        return meta.gate if meta is not None else None
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.inputs
+
+    def backward(self, gradient: Any = None) -> None:
+        """Backpropagate from this node: seed its grad with 1 and apply the chain rule to every gate."""
+        walk.run_backward(self, gradient)
+
+    def backward_steps(self, gradient: Any = None) -> Iterator[Any]:
+        """The backward pass one gate at a time, for stepping through it in a REPL.
+
+        Each ``next()`` applies one gate's chain-rule step and returns a
+        :class:`~autograd.steps.BackwardStep` that explains it. Running the iterator to the end
+        leaves exactly the state ``backward()`` leaves.
+        """
+        return walk.steps(self, gradient)
+
+    def zero_grad(self) -> None:
+        """Reset this node's gradient (use ``Module.zero_grad()`` for a whole model)."""
+        self.grad = self._zero_grad
+
+    # Subclasses define how gradients flow through one of their gates.
+    def _seed(self, gradient: Any) -> None:
+        raise NotImplementedError
+
+    def _propagate(self) -> None:
+        raise NotImplementedError
+
+    def _contributions(self) -> list:
+        raise NotImplementedError
+
+    def _apply(self, contributions: list) -> None:
+        raise NotImplementedError
+
+
+def new_meta(label: str, params: tuple) -> Optional[NodeMeta]:
+    """The meta a new node needs: None unless it has a label, params or an open gate."""
+    gate = gates._active
+    if label or params or gate is not None:
+        return NodeMeta(label, params, gate)
+    return None

@@ -1,0 +1,120 @@
+"""The math namespace the op table uses for Python floats.
+
+Every rule in :mod:`autograd.ops` is written once against a small namespace ``m`` (``m.exp``,
+``m.log``, ``m.div`` ...). For the scalar :class:`~autograd.Value` that namespace is this module:
+plain :mod:`math` on Python floats, plus the strict-mode checks of :mod:`autograd.modes`, and
+numerically stable forms where the textbook formula overflows (``sigmoid`` at x = -1000).
+The array namespace for :class:`~autograd.Tensor` offers the same names over numpy arrays.
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import modes
+
+__all__ = ["exp", "log", "tanh", "sigmoid", "sqrt", "div", "pow", "sign", "step", "maximum", "fsum",
+           "affine", "affine_partials"]
+
+_INF = math.inf
+_NAN = math.nan
+
+
+def exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        if modes._strict:
+            raise modes.overflow(f"exp(x) overflows float64 at x = {x!r} (x must be < 709.78)") from None
+        return _INF
+
+
+def log(x: float) -> float:
+    if x > 0.0:
+        return math.log(x)
+    if modes._strict:
+        raise modes.domain_error(f"log(x) needs x > 0, got x = {x!r}")
+    return -_INF if x == 0.0 else _NAN
+
+
+def tanh(x: float) -> float:
+    return math.tanh(x)
+
+
+def sigmoid(x: float) -> float:
+    """1 / (1 + e^-x), written so that neither branch can overflow."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def sqrt(x: float) -> float:
+    if x >= 0.0:
+        return math.sqrt(x)
+    if modes._strict:
+        raise modes.domain_error(f"sqrt(x) needs x >= 0, got x = {x!r}")
+    return _NAN
+
+
+def div(a: float, b: float, what: str = "a / b") -> float:
+    """a / b; division by zero raises in strict mode and follows IEEE 754 otherwise."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if modes._strict:
+            raise modes.zero_division(f"division by zero in {what}: denominator = {b!r}, "
+                                      f"numerator = {a!r}") from None
+        if a == 0.0 or a != a:
+            return _NAN
+        return math.copysign(_INF, a) * math.copysign(1.0, b)
+
+
+def pow(a: float, b: float) -> float:
+    """a ** b for real results only: a negative base with a fractional exponent is a domain error."""
+    if a < 0.0 and not float(b).is_integer():
+        if modes._strict:
+            raise modes.domain_error(f"a ** b with a negative base needs an integer exponent, "
+                                     f"got a = {a!r}, b = {b!r}")
+        return _NAN
+    if a == 0.0 and b < 0.0:
+        if modes._strict:
+            raise modes.zero_division(f"0 ** b with a negative exponent b = {b!r} divides by zero")
+        return _INF
+    try:
+        return a ** b
+    except OverflowError:
+        if modes._strict:
+            raise modes.overflow(f"a ** b overflows float64 at a = {a!r}, b = {b!r}") from None
+        return _INF
+
+
+def sign(x: float) -> float:
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+
+
+def step(x: float) -> float:
+    """The Heaviside step with step(0) = 0: the derivative of relu, as PyTorch takes it."""
+    return 1.0 if x > 0.0 else 0.0
+
+
+def maximum(a: float, b: float) -> float:
+    return a if a >= b else b
+
+
+fsum = math.fsum
+
+
+def affine(wxb: tuple) -> float:
+    """w . x + b for the flat tuple (w_1..w_n, x_1..x_n, b)."""
+    n = len(wxb) // 2
+    total = wxb[-1]
+    for w, x in zip(wxb[:n], wxb[n:2 * n]):
+        total += w * x
+    return total
+
+
+def affine_partials(wxb: tuple) -> tuple:
+    """(x_1..x_n, w_1..w_n, 1): the local gradients of w . x + b on (w, x, b)."""
+    n = len(wxb) // 2
+    return wxb[n:2 * n] + wxb[:n] + (1.0,)

@@ -1,0 +1,74 @@
+"""The backward walk, shared by ``backward()``, the REPL step-through and the diagram frames.
+
+:func:`backward_order` finds every gate the root depends on and orders them so that each gate comes
+after all the gates that consume it (reverse topological order). Depth-first search with an
+explicit stack: a million-node chain needs no recursion. Each gate then *propagates*: it adds
+``local gradient * upstream gradient`` to each of its inputs' ``.grad`` (the chain rule, summed
+over fan-out because ``+=`` accumulates).
+
+Gradient semantics follow PyTorch: leaves accumulate across calls (call ``zero_grad()`` between
+steps), while every gate's gradient is reset at the start of a pass, so intermediate nodes show the
+latest pass.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator, List
+
+if TYPE_CHECKING:
+    from .node import Node
+
+__all__ = ["backward_order", "run_backward", "steps"]
+
+
+def backward_order(root: "Node") -> List["Node"]:
+    """Gates reachable from ``root``, each listed before every gate it feeds (root first)."""
+    postorder: List["Node"] = []
+    seen = set()
+    stack = [(root, False)]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node, expanded = pop()
+        if expanded:
+            postorder.append(node)
+            continue
+        key = id(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        inputs = node.inputs
+        if not inputs:
+            continue
+        push((node, True))
+        for child in inputs:
+            if id(child) not in seen and child.inputs:
+                push((child, False))
+    postorder.reverse()
+    return postorder
+
+
+def _start(root: "Node", gradient) -> List["Node"]:
+    order = backward_order(root)
+    for node in order:
+        node.grad = node._zero_grad
+    root._seed(gradient)
+    return order
+
+
+def run_backward(root: "Node", gradient=None) -> None:
+    """Seed ``root`` and apply every gate's chain-rule step, last gate first."""
+    for node in _start(root, gradient):
+        node._propagate()
+
+
+def steps(root: "Node", gradient=None) -> Iterator["BackwardStep"]:
+    """The same pass as :func:`run_backward`, one gate at a time; each step is applied when reached."""
+    from .steps import BackwardStep
+
+    order = _start(root, gradient)
+    total = len(order)
+    for index, node in enumerate(order, 1):
+        upstream = node.grad
+        contributions = node._contributions()
+        node._apply(contributions)
+        yield BackwardStep(index, total, node, upstream, contributions)
