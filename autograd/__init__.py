@@ -9,11 +9,17 @@
 """
 
 from .gates import Gate, gate
+from .gradient_check import (GradcheckError, gradcheck, gradcheck_sparse, numerical_gradient,
+                             relative_error)
 from .modes import DomainError, is_strict, set_strict, strict
 from .ops import Op
+from .rng import manual_seed
 from .steps import BackwardStep
+from .tensor import Tensor
 from .value import Constant, Value, dot, linear, sum
 
-__all__ = ["Value", "Constant", "sum", "dot", "linear", "gate", "Gate", "Op", "BackwardStep",
-           "DomainError", "is_strict", "set_strict", "strict"]
+__all__ = ["Value", "Tensor", "Constant", "sum", "dot", "linear", "gate", "Gate", "Op", "BackwardStep",
+           "DomainError", "is_strict", "set_strict", "strict", "manual_seed"]
+__all__ += ["gradcheck", "gradcheck_sparse", "numerical_gradient", "relative_error",
+            "GradcheckError"]
 __version__ = "0.1.0"

@@ -92,6 +92,14 @@ class Node:
         """Reset this node's gradient (use ``Module.zero_grad()`` for a whole model)."""
         self.grad = self._zero_grad
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        """Jupyter shows a node as its circuit diagram (SVG), or as text without Graphviz."""
+        try:
+            from viz.notebook import mimebundle  # imported here: autograd never needs viz
+        except ImportError:
+            return {"text/plain": repr(self)}
+        return mimebundle(self)
+
     # Subclasses define how gradients flow through one of their gates.
     def _seed(self, gradient: Any) -> None:
         raise NotImplementedError

@@ -24,9 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-__all__ = ["Op", "ELEMENTWISE", "ALL_OPS",
+import numpy as np
+
+from . import array_math
+
+__all__ = ["Op", "ELEMENTWISE", "STRUCTURAL", "ALL_OPS",
            "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "POW_VALUE", "EXP", "LOG", "TANH", "SIGMOID",
-           "RELU", "ABS", "SQRT", "SUM", "LINEAR"]
+           "RELU", "ABS", "SQRT", "SUM", "LINEAR",
+           "MATMUL", "TRANSPOSE", "RESHAPE", "REDUCE_SUM", "MEAN", "MAX", "INDEX", "LOGSUMEXP"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +44,9 @@ class Op:
         forward: ``forward(m, *xs, *params) -> out``.
         partials: for elementwise rows, ``partials(m, out, *xs, *params) -> tuple`` of local
             gradients d out / d x_i.
-        vjp: for structural rows, ``vjp(g, out, *xs, *params) -> tuple`` of input gradients.
+        vjp: for structural rows, a tuple with one rule per input,
+            ``vjp[i](g, out, *xs, *params) -> gradient of input i`` (so the engine computes only
+            the gradients it needs; a batch dimension may be left for the engine to sum).
         math: the local-gradient rule in words, shown by diagrams and docs.
     """
 
@@ -80,11 +87,12 @@ NEG = Op("neg", "*-1",
          math="d(-x)/dx = -1")
 POW = Op("pow", "**",
          forward=lambda m, x, p: m.pow(x, p),
-         partials=lambda m, out, x, p: (p * m.pow(x, p - 1.0),),
+         partials=lambda m, out, x, p: (p * m.pow(x, p - 1.0) if p != 0.0 else 0.0,),
          math="d(x^p)/dx = p x^(p-1)  (p a number)")
 POW_VALUE = Op("pow_value", "**",
                forward=lambda m, a, b: m.pow(a, b),
-               partials=lambda m, out, a, b: (b * m.pow(a, b - 1.0), out * m.log(a)),
+               partials=lambda m, out, a, b: (b * m.pow(a, b - 1.0),
+                                              m.xlogy(out, a, "d(a ** b)/db = a ** b * log(a)")),
                math="d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a")
 EXP = Op("exp", "exp",
          forward=lambda m, x: m.exp(x),
@@ -126,4 +134,57 @@ LINEAR = Op("linear", "w·x+b",
             math="inputs w_1..w_n, x_1..x_n, b:  d/dw_i = x_i, d/dx_i = w_i, d/db = 1")
 
 ELEMENTWISE = (ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, SIGMOID, RELU, ABS, SQRT)
-ALL_OPS = ELEMENTWISE + (SUM, LINEAR)
+
+
+# ---------------------------------------------------------------------------------------------
+# Structural rows (Tensor): rules that move, reduce or pick entries, given as vector-Jacobian
+# products, one per input. ``g`` is the upstream gradient (shaped like ``out``); each rule returns
+# the gradient of its input. Params follow the inputs and are omitted when they take their
+# default, so ``x.sum()`` is a node with ``params == ()`` and ``x.sum(axis=1)`` one with ``(1,)``.
+# ---------------------------------------------------------------------------------------------
+_expand = array_math.expand_reduced
+
+MATMUL = Op("matmul", "@",
+            forward=lambda m, a, b: a @ b,
+            vjp=(lambda g, out, a, b: array_math.matmul_grad_a(g, a, b),  # g @ b.T
+                 lambda g, out, a, b: array_math.matmul_grad_b(g, a, b)),  # a.T @ g
+            math="d(A@B): dA = g @ B.T, dB = A.T @ g")
+TRANSPOSE = Op("transpose", "transpose",
+               forward=lambda m, x, axes=None: np.transpose(x, axes),
+               # undo the permutation: axes reversed, or the inverse permutation argsort(axes)
+               vjp=(lambda g, out, x, axes=None: np.transpose(
+                   g, None if axes is None else np.argsort(axes)),),
+               math="dx = g with the axes permuted back")
+RESHAPE = Op("reshape", "reshape",
+             forward=lambda m, x, shape: np.reshape(x, shape),
+             vjp=(lambda g, out, x, shape: np.reshape(g, x.shape),),
+             math="dx = g reshaped to x's shape")
+REDUCE_SUM = Op("reduce_sum", "sum",
+                forward=lambda m, x, axis=None, keepdims=False: np.sum(x, axis, keepdims=keepdims),
+                # every summed entry gets the upstream gradient of its sum
+                vjp=(lambda g, out, x, axis=None, keepdims=False: np.broadcast_to(
+                    _expand(g, axis, keepdims), x.shape),),
+                math="d sum(x)/dx_i = 1: dx = g broadcast back over the summed axes")
+MEAN = Op("mean", "mean",
+          forward=lambda m, x, axis=None, keepdims=False: np.mean(x, axis, keepdims=keepdims),
+          vjp=(lambda g, out, x, axis=None, keepdims=False: np.broadcast_to(
+              _expand(g, axis, keepdims) / (x.size // max(out.size, 1)), x.shape),),
+          math="d mean(x)/dx_i = 1/n: dx = g / n broadcast back over the averaged axes")
+MAX = Op("max", "max",
+         forward=lambda m, x, axis=None, keepdims=False: np.max(x, axis, keepdims=keepdims),
+         vjp=(lambda g, out, x, axis=None, keepdims=False: array_math.max_grad(
+             g, out, x, axis, keepdims),),
+         math="d max(x)/dx_i = 1 at the maximum (split evenly between ties), 0 elsewhere")
+INDEX = Op("index", "index",
+           forward=lambda m, x, key: x[key.key],
+           vjp=(lambda g, out, x, key: array_math.index_grad(g, x, key.key),),
+           math="dx = g put back where the entries were taken from (repeats add up)")
+LOGSUMEXP = Op("logsumexp", "logsumexp",
+               forward=lambda m, x, axis=None, keepdims=False: m.logsumexp(x, axis, keepdims),
+               # d/dx_i log sum_j exp(x_j) = exp(x_i) / sum_j exp(x_j): the softmax
+               vjp=(lambda g, out, x, axis=None, keepdims=False: array_math.softmax(
+                   x, axis) * _expand(g, axis, keepdims),),
+               math="d logsumexp(x)/dx_i = exp(x_i - logsumexp(x)) = softmax(x)_i")
+
+STRUCTURAL = (MATMUL, TRANSPOSE, RESHAPE, REDUCE_SUM, MEAN, MAX, INDEX, LOGSUMEXP)
+ALL_OPS = ELEMENTWISE + (SUM, LINEAR) + STRUCTURAL

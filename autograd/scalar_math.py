@@ -13,8 +13,8 @@ import math
 
 from . import modes
 
-__all__ = ["exp", "log", "tanh", "sigmoid", "sqrt", "div", "pow", "sign", "step", "maximum", "fsum",
-           "affine", "affine_partials"]
+__all__ = ["exp", "log", "xlogy", "tanh", "sigmoid", "sqrt", "div", "pow", "sign", "step",
+           "maximum", "fsum", "affine", "affine_partials"]
 
 _INF = math.inf
 _NAN = math.nan
@@ -35,6 +35,19 @@ def log(x: float) -> float:
     if modes._strict:
         raise modes.domain_error(f"log(x) needs x > 0, got x = {x!r}")
     return -_INF if x == 0.0 else _NAN
+
+
+def xlogy(x: float, y: float, what: str = "x * log(y)") -> float:
+    """x * log(y), taken as 0 where x == 0 (the limit that makes d(0 ** b)/db = 0 for b > 0)."""
+    if x == 0.0 and y == y:
+        return 0.0
+    if y > 0.0:
+        return x * math.log(y)
+    if modes._strict:
+        raise modes.domain_error(f"{what} needs log of a positive number, got {y!r} "
+                                 f"(a negative base has no real derivative in its exponent; "
+                                 f"use a number exponent such as x ** 2 if it is not learned)")
+    return -math.copysign(_INF, x) if y == 0.0 else _NAN
 
 
 def tanh(x: float) -> float:

@@ -67,7 +67,8 @@ class BackwardStep:
         total: number of steps in the pass.
         node: the gate whose upstream gradient is being passed on.
         upstream: ``node.grad`` when the step ran, d root / d node.
-        contributions: ``(input, local, product)`` for each input, in operand order.
+        contributions: ``(input, local, product)`` for each input, in operand order (constant
+            inputs included, though the text leaves them out).
     """
 
     index: int
@@ -84,9 +85,14 @@ class BackwardStep:
         head = f"{label} = " if label else ""
         first = (f"step {self.index}/{self.total}: {head}{_expression(node, precision)} = "
                  f"{fmt(node.data)}, upstream grad {fmt(self.upstream)}")
+        # A constant operand (the 2 in 2 * x) still gets its product added, but no student asks
+        # for d f / d 2, so the text leaves it out.
         parts = [f"{node_name(x, precision)}.grad += local {fmt(local)} * upstream "
                  f"{fmt(self.upstream)} = {fmt(product)}"
-                 for x, local, product in self.contributions]
+                 for x, local, product in self.contributions
+                 if not getattr(x, "is_constant", False)]
+        if not parts:
+            parts = ["(all inputs are constants: no gradient to pass on)"]
         return first + "\n  " + ";  ".join(parts)
 
     def __repr__(self) -> str:

@@ -28,10 +28,10 @@ _new = object.__new__
 
 def _as_float(data: object, where: str) -> float:
     """``data`` as a float, or a TypeError naming what was passed instead of a real number."""
-    if isinstance(data, float):
+    if type(data) is float:
         return data
     if isinstance(data, numbers.Real):
-        return float(data)
+        return float(data)  # also turns numpy scalars (np.float64 is a float subclass) into floats
     size = getattr(data, "size", None)
     if size == 1 and getattr(data, "dtype", None) is not None and data.dtype.kind in "biuf":
         return float(data.reshape(()))  # a one-element numpy array
@@ -93,6 +93,7 @@ class Value(Node):
 
     __slots__ = ()
     __array_ufunc__ = None  # numpy must not broadcast a Value into an object array
+    is_constant = False  # True for a Constant operand, whose gradient nobody asks for
 
     def __init__(self, data: Number, label: str = ""):
         self.data = _as_float(data, "Value()")
@@ -207,6 +208,7 @@ class Constant(Value):
     """A number used as an operand (the ``2`` in ``2 * x``): a leaf that diagrams fold into its gate."""
 
     __slots__ = ()
+    is_constant = True
 
     def __init__(self, data: Number):
         super().__init__(data)

@@ -5,9 +5,20 @@
 CIRCUITGRAD_EXTRAS="examples,test" CIRCUITGRAD_APT="graphviz chromium" \
     source "$(dirname "$0")/setup-env.sh"
 if ! python -c "import torch" >/dev/null 2>&1; then
-    # Optional: compare against PyTorch, but only from a wheel on this disk (never a download).
-    python -m pip install -q --disable-pip-version-check --no-index torch==2.13.0 >/dev/null 2>&1 \
-        && echo "setup: installed torch 2.13.0 from a local wheel" \
-        || echo "setup: no local torch wheel; the PyTorch comparisons will be skipped"
+    # Optional: compare against PyTorch, but only from a CPU wheel already on this disk (pip's
+    # find-links folders); a plain `pip install torch` would download gigabytes.
+    links="${PIP_FIND_LINKS:-} $(python -m pip config list 2>/dev/null | sed -n "s/.*find-links='\(.*\)'/\1/p")"
+    tag="cp$(python -c 'import sys; print(f"{sys.version_info[0]}{sys.version_info[1]}")')"
+    wheel=""
+    for dir in $links; do
+        for candidate in "${dir#file://}"/torch-2.13.0*-"$tag"-*.whl; do
+            [ -f "$candidate" ] && wheel="$candidate" && break 2
+        done
+    done
+    if [ -n "$wheel" ] && python -m pip install -q --disable-pip-version-check "$wheel" >/dev/null 2>&1; then
+        echo "setup: installed $(basename "$wheel") for the PyTorch comparisons"
+    else
+        echo "setup: no local torch wheel; the PyTorch comparisons will be skipped"
+    fi
 fi
 exec python -m pytest "$@"

@@ -42,11 +42,13 @@ class Module:
 
 def _parameters_in(value) -> Iterator:
     from ..node import Node
+    from ..value import Constant
 
     if isinstance(value, Module):
         yield from value.parameters()
     elif isinstance(value, Node):
-        if not value.inputs:
+        if not value.inputs and getattr(value, "requires_grad", True) and not isinstance(
+                value, Constant):
             yield value
     elif isinstance(value, (list, tuple)):
         for item in value:

@@ -1,0 +1,311 @@
+"""The math namespace the op table uses for numpy arrays: :mod:`autograd.scalar_math`, elementwise.
+
+Every rule in :mod:`autograd.ops` is written once against a namespace ``m``. For the
+:class:`~autograd.Tensor` that namespace is this module: the same names as ``scalar_math``
+(``exp``, ``log``, ``div``, ``pow`` ...) over float64 arrays, plus a few helpers the structural
+rows need (matrix-product gradients, ``logsumexp``).
+
+Strict mode (:mod:`autograd.modes`) works as for scalars, at no cost when nothing goes wrong:
+the operation runs under ``np.errstate(..., 'raise')``, so numpy's floating-point flags, not an
+extra pass over the data, detect a bad entry. Only then is the array searched, and the error names
+the operation, how many entries are bad and the first bad value::
+
+    DomainError: log(x) needs x > 0, got 2 bad entries of 6, the first x = -1.0
+
+With strict mode off the IEEE 754 results (``inf``, ``-inf``, ``nan``) come back silently: numpy's
+warnings are suppressed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Tuple, Union
+
+import numpy as np
+
+from . import modes
+
+__all__ = ["exp", "log", "xlogy", "tanh", "sigmoid", "sqrt", "div", "pow", "sign", "step",
+           "maximum", "logsumexp", "softmax", "matmul_grad_a", "matmul_grad_b", "expand_reduced",
+           "unbroadcast", "max_grad", "index_grad", "IndexKey"]
+
+Axis = Union[None, int, Tuple[int, ...]]
+
+_EXP_LIMIT = 709.782712893384  # log of the largest float64
+
+
+def _ignore() -> np.errstate:
+    return np.errstate(all="ignore")
+
+
+def _bad_entries(bad: np.ndarray, values: Any, name: str) -> str:
+    """'2 bad entries of 6, the first x = -1.0': what strict-mode errors report about an array."""
+    bad = np.broadcast_to(bad, np.shape(bad))
+    count = int(np.count_nonzero(bad))
+    first = np.broadcast_to(values, bad.shape)[bad].flat[0] if count else values
+    noun = "entry" if count == 1 else "entries"
+    return f"{count} bad {noun} of {bad.size}, the first {name} = {float(first)!r}"
+
+
+def exp(x: np.ndarray) -> np.ndarray:
+    if not modes._strict:
+        with _ignore():
+            return np.exp(x)
+    try:
+        with np.errstate(over="raise", under="ignore"):
+            return np.exp(x)
+    except FloatingPointError:
+        detail = _bad_entries(x > _EXP_LIMIT, x, "x")
+        raise modes.overflow(f"exp(x) overflows float64 (x must be < 709.78): {detail}") from None
+
+
+def log(x: np.ndarray) -> np.ndarray:
+    if not modes._strict:
+        with _ignore():
+            return np.log(x)
+    try:
+        with np.errstate(divide="raise", invalid="raise"):
+            return np.log(x)
+    except FloatingPointError:
+        raise modes.domain_error(f"log(x) needs x > 0, got {_bad_entries(~(x > 0.0), x, 'x')}") \
+            from None
+
+
+def xlogy(x: Any, y: Any, what: str = "x * log(y)") -> np.ndarray:
+    """x * log(y), taken as 0 where x == 0 (the limit that makes d(0 ** b)/db = 0 for b > 0)."""
+    with _ignore():
+        out = np.multiply(x, np.log(y))
+    zero = np.equal(x, 0.0) & ~np.isnan(y)
+    if modes._strict:
+        bad = ~np.greater(y, 0.0) & ~zero
+        if np.any(bad):
+            raise modes.domain_error(
+                f"{what} needs log of a positive number, got {_bad_entries(bad, y, 'y')} (a "
+                f"negative base has no real derivative in its exponent; use a number exponent "
+                f"such as x ** 2 if it is not learned)")
+    return np.where(zero, 0.0, out) if np.any(zero) else out
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    return np.tanh(x)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0: no exponent is ever positive."""
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0.0, 1.0, z) / (1.0 + z)
+
+
+def sqrt(x: np.ndarray) -> np.ndarray:
+    if not modes._strict:
+        with _ignore():
+            return np.sqrt(x)
+    try:
+        with np.errstate(invalid="raise"):
+            return np.sqrt(x)
+    except FloatingPointError:
+        raise modes.domain_error(f"sqrt(x) needs x >= 0, got {_bad_entries(x < 0.0, x, 'x')}") \
+            from None
+
+
+def div(a: Any, b: Any, what: str = "a / b") -> np.ndarray:
+    """a / b; a zero denominator raises in strict mode and follows IEEE 754 otherwise."""
+    if not modes._strict:
+        with _ignore():
+            return np.true_divide(a, b)
+    try:
+        with np.errstate(divide="raise", invalid="raise"):
+            return np.true_divide(a, b)
+    except FloatingPointError:
+        zero = np.equal(b, 0.0)
+        if not np.any(zero):  # inf / inf: not a division by zero, IEEE gives nan as for floats
+            with _ignore():
+                return np.true_divide(a, b)
+        zero = np.broadcast_to(zero, np.broadcast_shapes(np.shape(a), np.shape(b)))
+        count = int(np.count_nonzero(zero))
+        first = np.broadcast_to(a, zero.shape)[zero].flat[0]
+        raise modes.zero_division(
+            f"division by zero in {what}: {count} zero denominator{'s' if count != 1 else ''} of "
+            f"{zero.size}, the first with numerator {float(first)!r}") from None
+
+
+def pow(a: Any, b: Any) -> np.ndarray:
+    """a ** b for real results only: a negative base needs an integer exponent."""
+    if type(b) is float and b == 1.0:
+        return np.asarray(a)  # x ** 1 is x: spares a copy in the slope 2 x ** 1 of x ** 2
+    if not modes._strict:
+        with _ignore():
+            return np.asarray(a) ** b
+    try:
+        with np.errstate(divide="raise", invalid="raise", over="raise", under="ignore"):
+            return np.asarray(a) ** b
+    except FloatingPointError:
+        pass
+    with _ignore():
+        negative = (np.less(a, 0.0) & np.not_equal(np.floor(b), b))
+        if np.any(negative):
+            raise modes.domain_error(
+                "a ** b with a negative base needs an integer exponent, got "
+                + _bad_entries(negative, a, "a")) from None
+        zero = np.equal(a, 0.0) & np.less(b, 0.0)
+        if np.any(zero):
+            raise modes.zero_division(
+                "0 ** b with a negative exponent divides by zero: " + _bad_entries(zero, b, "b"))
+        out = np.asarray(a) ** b
+    overflow = np.isinf(out) & np.isfinite(a) & np.isfinite(b)
+    if np.any(overflow):
+        raise modes.overflow("a ** b overflows float64: " + _bad_entries(overflow, a, "a"))
+    return out  # the flag came from an inf or nan operand: IEEE result, as for floats
+
+
+def sign(x: np.ndarray) -> np.ndarray:
+    return np.sign(x)
+
+
+def step(x: np.ndarray) -> np.ndarray:
+    """The Heaviside step with step(0) = 0: the derivative of relu, as PyTorch takes it."""
+    return (x > 0.0).astype(np.result_type(x, np.float64))
+
+
+def maximum(a: Any, b: Any) -> np.ndarray:
+    return np.maximum(a, b)
+
+
+def logsumexp(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+    """log(sum(exp(x))) over ``axis``, computed as max + log(sum(exp(x - max))): never overflows."""
+    top = np.max(x, axis=axis, keepdims=True)
+    top[~np.isfinite(top)] = 0.0  # an all -inf slice gives -inf, not nan
+    with _ignore():
+        out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
+    if not keepdims:
+        out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
+    return out
+
+
+def softmax(x: np.ndarray, axis: Axis = None) -> np.ndarray:
+    """exp(x) / sum(exp(x)) over ``axis``, from x - max(x): each entry within a few ulps."""
+    top = np.max(x, axis=axis, keepdims=True)
+    top[~np.isfinite(top)] = 0.0
+    e = np.exp(x - top)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def expand_reduced(g: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
+    """A reduction's upstream gradient with the reduced axes put back as length-1 axes."""
+    if keepdims or axis is None or np.ndim(g) == 0:
+        return g
+    return np.expand_dims(g, axis)
+
+
+def matmul_grad_a(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """d(a @ b)/da applied to g: ``g @ b.T``, with numpy's rules for 1-D and stacked operands.
+
+    Returns the gradient in the broadcast batch shape; the engine sums it down to ``a.shape``.
+    """
+    if b.ndim == 1:
+        return g * b if a.ndim == 1 else np.multiply.outer(g, b)
+    if a.ndim == 1:
+        return (b @ g[..., None])[..., 0]
+    return g @ (b.T if b.ndim == 2 else np.swapaxes(b, -1, -2))
+
+
+def matmul_grad_b(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """d(a @ b)/db applied to g: ``a.T @ g``, with numpy's rules for 1-D and stacked operands."""
+    if a.ndim == 1:
+        return g * a if b.ndim == 1 else a[:, None] * g[..., None, :]
+    if b.ndim == 1:
+        return (np.swapaxes(a, -1, -2) @ g[..., None])[..., 0]
+    if a.ndim == 2 and g.ndim == 2 and g.shape[1] < a.shape[1]:
+        # The same numbers as a.T @ g, computed as (g.T @ a).T: BLAS (OpenBLAS at least) is up to
+        # twice as fast when the product it writes is wide, as for a weight gradient X.T @ g with
+        # few columns (3073 x 10 for a linear classifier).
+        return (g.T @ a).T
+    return (a.T if a.ndim == 2 else np.swapaxes(a, -1, -2)) @ g
+
+
+def unbroadcast(grad: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` down to ``shape``: the adjoint of numpy broadcasting ``shape`` up to grad's."""
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape) if extra else grad
+
+
+def max_grad(g: np.ndarray, out: np.ndarray, x: np.ndarray, axis: Axis,
+             keepdims: bool) -> np.ndarray:
+    """d max(x)/dx applied to g: g at the maximum of each slice, split evenly between ties.
+
+    Splitting ties evenly is what ``torch.amax`` does (``torch.max(x, dim)`` picks one index); it
+    keeps the gradient symmetric in the tied entries, and it equals the single-index answer
+    whenever the maximum is unique, which is the only case where max has a derivative.
+    """
+    at_max = x == expand_reduced(out, axis, keepdims)
+    ties = np.sum(at_max, axis=axis, keepdims=True)
+    return at_max * (expand_reduced(g, axis, keepdims) / ties)
+
+
+class IndexKey:
+    """The key of ``x[key]`` as a node parameter, printed briefly: ``[arange(500), array(500,)]``.
+
+    Attributes:
+        key: the index exactly as numpy takes it (lists turned into arrays).
+    """
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any):
+        self.key = key
+
+    def __repr__(self) -> str:
+        parts = self.key if isinstance(self.key, tuple) else (self.key,)
+        return "[" + ", ".join(_describe_index_part(p) for p in parts) + "]"
+
+
+def _describe_index_part(part: Any) -> str:
+    if isinstance(part, slice):
+        text = ":".join("" if v is None else str(v) for v in (part.start, part.stop, part.step))
+        return text[:-1] if text.endswith(":") and part.step is None else text
+    if part is Ellipsis:
+        return "..."
+    if part is None:
+        return "None"
+    if isinstance(part, np.ndarray):
+        if part.ndim == 0 or part.size <= 4:
+            return np.array2string(part, separator=", ")
+        if part.ndim == 1 and part.dtype.kind in "iu" and _is_arange(part):
+            return f"arange({part.size})"
+        return f"array{part.shape}"
+    return repr(part)
+
+
+def _is_arange(p: np.ndarray) -> bool:
+    return bool(p[0] == 0 and p[-1] == p.size - 1 and np.array_equal(p, np.arange(p.size)))
+
+
+def index_grad(g: np.ndarray, x: np.ndarray, key: Any) -> np.ndarray:
+    """d x[key]/dx applied to g: g put back where its entries came from, repeats added up."""
+    grad = np.zeros(x.shape, dtype=np.result_type(g, x))
+    if _picks_each_entry_once(key):
+        grad[key] = g
+    else:
+        np.add.at(grad, key, g)
+    return grad
+
+
+def _picks_each_entry_once(key: Any) -> bool:
+    """True when no entry of x can be picked twice, so plain assignment equals accumulation.
+
+    Slices, integers and boolean masks never repeat an entry; integer arrays can, unless one of
+    them is 0..n-1 and all of them are 1-D of length n, as in ``scores[np.arange(N), y]``.
+    """
+    parts = key if isinstance(key, tuple) else (key,)
+    arrays = [p for p in parts if isinstance(p, np.ndarray) and p.ndim > 0 and p.dtype.kind in "iu"]
+    if not arrays:
+        return True
+    shape = arrays[0].shape
+    if len(shape) != 1 or shape[0] == 0 or any(p.shape != shape for p in arrays):
+        return False
+    if any(isinstance(p, np.ndarray) and p.dtype.kind == "b" for p in parts):
+        return False
+    return any(_is_arange(p) for p in arrays)

@@ -1,0 +1,160 @@
+"""The REPL step-through: same result as backward(), one gate per step, and readable text."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import autograd
+from autograd import Value
+
+
+def all_nodes(root):
+    """Every node reachable from ``root``, in a deterministic order (depth-first, operand order)."""
+    order, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        stack.extend(reversed(node.inputs))
+    return order
+
+
+def cs231n_simple():
+    x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
+    q = x + y
+    q.label = "q"
+    f = q * z
+    f.label = "f"
+    return f
+
+
+def neuron():
+    w0, x0, w1, x1, w2 = (Value(v, label=n) for v, n in
+                          [(2.0, "w0"), (-1.0, "x0"), (-3.0, "w1"), (-2.0, "x1"), (-3.0, "w2")])
+    return 1 / (1 + (-(w0 * x0 + w1 * x1 + w2)).exp())
+
+
+def fan_out_with_constants():
+    x, y = Value(0.7, label="x"), Value(-1.3, label="y")
+    a = x * y
+    b = 2 * a + a.tanh() - 1 / x
+    c = autograd.sum([b, a, x, 3.0]) * b.sigmoid()
+    return autograd.linear([x, y], [c, a], 0.5) + x ** 3 + y.exp()
+
+
+GRAPHS = [cs231n_simple, neuron, fan_out_with_constants]
+
+
+@pytest.mark.parametrize("build", GRAPHS)
+def test_running_all_steps_leaves_the_state_backward_leaves(build):
+    walked, stepped = build(), build()
+    walked.backward()
+    steps = list(stepped.backward_steps())
+    a, b = all_nodes(walked), all_nodes(stepped)
+    assert len(a) == len(b)
+    assert [n.grad for n in a] == [n.grad for n in b]  # exactly, every node including constants
+    assert len(steps) == sum(1 for n in b if n.inputs)
+
+
+@pytest.mark.parametrize("build", GRAPHS)
+def test_twice_stepped_equals_twice_backward(build):
+    walked, stepped = build(), build()
+    walked.backward()
+    walked.backward(gradient=0.5)
+    list(stepped.backward_steps())
+    list(stepped.backward_steps(gradient=0.5))
+    assert [n.grad for n in all_nodes(walked)] == [n.grad for n in all_nodes(stepped)]
+
+
+@pytest.mark.parametrize("build", GRAPHS)
+def test_each_step_applies_exactly_one_gate(build):
+    root = build()
+    nodes = all_nodes(root)
+    before = {id(n): 0.0 for n in nodes}
+    before[id(root)] = 1.0  # the first step starts from the reset, seeded state
+    count = 0
+    for step in root.backward_steps():
+        count += 1
+        assert step.index == count and step.total == sum(1 for n in nodes if n.inputs)
+        assert step.upstream == step.node.grad == before[id(step.node)]
+        expected = dict(before)
+        for x, local, product in step.contributions:
+            assert product == local * step.upstream
+            expected[id(x)] += product
+        assert [x for x, _, _ in step.contributions] == list(step.node.inputs)
+        assert list(step.node.local_grads) == [local for _, local, _ in step.contributions]
+        after = {id(n): n.grad for n in nodes}
+        assert after == expected
+        before = after
+    assert count == step.total
+
+
+@pytest.mark.parametrize("build", GRAPHS)
+def test_step_text_is_two_lines_naming_node_upstream_and_products(build):
+    for step in build().backward_steps():
+        text = repr(step)
+        assert text == str(step) == step.describe()
+        lines = text.split("\n")
+        assert len(lines) <= 2
+        fmt = lambda x: autograd.steps.format_number(x)  # noqa: E731
+        assert lines[0].startswith(f"step {step.index}/{step.total}: ")
+        assert f"= {fmt(step.node.data)}, upstream grad {fmt(step.upstream)}" in lines[0]
+        for x, local, product in step.contributions:
+            if x.is_constant:
+                continue
+            name = autograd.steps.node_name(x)
+            assert (f"{name}.grad += local {fmt(local)} * upstream {fmt(step.upstream)} = "
+                    f"{fmt(product)}") in lines[1]
+
+
+def test_simple_circuit_text_exactly():
+    texts = [repr(step) for step in cs231n_simple().backward_steps()]
+    assert texts == [
+        "step 1/2: f = q * z = -12, upstream grad 1\n"
+        "  q.grad += local -4 * upstream 1 = -4;  z.grad += local 3 * upstream 1 = 3",
+        "step 2/2: q = x + y = 3, upstream grad -4\n"
+        "  x.grad += local 1 * upstream -4 = -4;  y.grad += local 1 * upstream -4 = -4",
+    ]
+
+
+def test_constants_are_applied_but_not_listed():
+    x = Value(3.0, label="x")
+    f = 1 / x
+    step = next(f.backward_steps())
+    assert repr(step) == ("step 1/1: 1 / x = 0.3333, upstream grad 1\n"
+                          "  x.grad += local -0.1111 * upstream 1 = -0.1111")
+    assert f.inputs[0].grad == 1.0 / 3.0  # the constant still received its product
+    assert x.grad == -1.0 / 9.0
+
+
+def test_all_constant_gate_says_so():
+    f = autograd.Constant(2.0) * autograd.Constant(3.0)
+    (step,) = list(f.backward_steps())
+    assert repr(step) == ("step 1/1: 2 * 3 = 6, upstream grad 1\n"
+                          "  (all inputs are constants: no gradient to pass on)")
+
+
+def test_unlabelled_nodes_named_by_gate_and_power_shown():
+    x = Value(2.0, label="x")
+    f = (x ** 2).exp()
+    first, second = list(f.backward_steps())
+    assert repr(first) == ("step 1/2: exp((**)) = 54.6, upstream grad 1\n"
+                           "  (**).grad += local 54.6 * upstream 1 = 54.6")
+    assert repr(second).startswith("step 2/2: x ** 2 = 4, upstream grad 54.6\n  x.grad += local 4 ")
+    assert x.grad == 4.0 * math.exp(4.0)
+
+
+def test_precision_argument():
+    step = next(cs231n_simple().backward_steps(gradient=1 / 3))
+    assert "upstream grad 0.33333" in step.describe(precision=5)
+    assert "upstream grad 0.3333 " not in step.describe(precision=5)
+
+
+def test_steps_on_a_leaf_yield_nothing_but_seed():
+    x = Value(1.0)
+    assert list(x.backward_steps()) == []
+    assert x.grad == 1.0

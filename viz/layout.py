@@ -1,0 +1,301 @@
+"""DOT source for a circuit diagram in the CS231n style, as pure string work (no Graphviz needed).
+
+The look: data flows left to right; inputs are named wires (``x``); each gate is a small circle
+with its symbol; every wire carries its forward value above in green and, once ``backward()`` has
+run, its gradient below in red. Named gates are dashed clusters, or single boxes when collapsed.
+
+:func:`dot_lines` returns the statements of the graph body; :func:`to_dot` wraps them into the
+same text ``graphviz.Digraph(body=...)`` produces, so DOT can be written without the program.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Collection, Dict, List, Optional, Sequence, Set, Tuple, Union
+
+from .graph import Circuit, Unit, Wire, build_circuit, path_nodes, select
+from .labels import escape_html, format_gradient, format_quantity, gate_symbol, quote
+
+__all__ = ["dot_lines", "to_dot", "GRAPH_NAME", "VALUE_COLOR", "GRAD_COLOR", "LOCAL_COLOR"]
+
+GRAPH_NAME = "circuit"
+FONT = "Helvetica"
+VALUE_COLOR = "#138a36"
+GRAD_COLOR = "#d62728"
+LOCAL_COLOR = "#1f5fbf"
+NAME_COLOR = "#555555"
+HIGHLIGHT_COLOR = "#ff8c00"
+ACTIVE_FILL = "#ffe27a"
+GATE_FILL = "#f6f6f6"
+GROUP_FILL = "#e6eefc"
+ROLE_COLOR = "#444444"
+OPERAND_ROLES = {"-": ("+", "−"), "/": ("num", "den"), "**": ("base", "exp")}
+"""Marks at the arrowheads of a non-commutative gate's two wires, so ``a - b`` is unambiguous."""
+MAX_CIRCLE_SYMBOL = 4
+"""Gate symbols up to this many characters sit in a circle, longer ones in a rounded box."""
+
+
+def _ids(nodes: Optional[Collection[Any]]) -> Optional[Set[int]]:
+    if nodes is None:
+        return None
+    if hasattr(nodes, "inputs"):  # a single node passed where a collection is expected
+        nodes = (nodes,)
+    return {id(node) for node in nodes}
+
+
+def _backward_ran(root: Any) -> bool:
+    g = root.grad
+    if g is None:
+        return False
+    try:
+        return bool((g != 0).any()) if hasattr(g, "any") else g != 0
+    except (TypeError, ValueError):
+        return True
+
+
+class _Writer:
+    """Turns a :class:`Circuit` and the drawing options into DOT statements."""
+
+    def __init__(self, circuit: Circuit, *, show_grads: bool, local_grads: bool, precision: int,
+                 grads_for: Optional[Set[int]], highlighted: Set[int], path: Set[int],
+                 active: Any):
+        self.circuit = circuit
+        self.precision = precision
+        self.local_grads = local_grads
+        self.grads_visible = show_grads and (grads_for is not None or _backward_ran(circuit.root))
+        self.grads_for = grads_for
+        self.highlighted = highlighted
+        self.path = path
+        self.active = active
+
+    # Numbers on wires.
+    def _shows_grad(self, node: Any) -> bool:
+        if not self.grads_visible or node.grad is None:
+            return False
+        return self.grads_for is None or id(node) in self.grads_for
+
+    def wire_label(self, wire: Wire) -> str:
+        node = wire.node
+        p = self.precision
+        value = f'<font color="{VALUE_COLOR}">{escape_html(format_quantity(node.data, p))}</font>'
+        name = node.label if wire.src.kind in ("gate", "group") and wire.dst is not None else ""
+        if name:
+            value = f'<font color="{NAME_COLOR}">{escape_html(name)} = </font>{value}'
+        lines = [value]
+        if self._shows_grad(node):
+            grad = escape_html(format_gradient(node.grad, p))
+            lines.append(f'<font color="{GRAD_COLOR}">{grad}</font>')
+        elif self.grads_for is not None and self.grads_visible:
+            lines.append(" ")  # keep the label's height while this gradient is not yet known
+        if self.local_grads and wire.local is not None:
+            lines.append(f'<font color="{LOCAL_COLOR}" point-size="10">'
+                         f'{escape_html(self._local_text(wire))}</font>')
+        return "<" + "<br/>".join(lines) + ">"
+
+    def _local_text(self, wire: Wire) -> str:
+        local = wire.local
+        p = self.precision
+        if not isinstance(local, list):
+            return f"local {format_gradient(local, p)}"
+        outputs = wire.dst.outputs
+        if len(local) == 1:
+            return f"local {format_gradient(local[0], p)}"
+        return "local " + ", ".join(f"{o.label or k}: {format_gradient(g, p)}"
+                                    for k, (o, g) in enumerate(zip(outputs, local)))
+
+    # Boxes.
+    def unit_statement(self, unit: Unit) -> str:
+        attrs = self._unit_attrs(unit)
+        nodes = unit.members if unit.kind == "group" else (unit.node,)
+        ids = {id(n) for n in nodes}
+        if self.active is not None and id(self.active) in ids:
+            attrs.update(style='"filled,bold"' if unit.kind != "group" else '"rounded,filled,bold"',
+                         fillcolor=quote(ACTIVE_FILL), penwidth="2.5")
+        if ids & self.highlighted or ids & self.path:
+            attrs.update(color=quote(HIGHLIGHT_COLOR), penwidth="3",
+                         fontcolor=quote(HIGHLIGHT_COLOR) if unit.kind in ("leaf", "constant")
+                         else quote("black"))
+        return f"{unit.uid} [{' '.join(f'{k}={v}' for k, v in attrs.items())}]"
+
+    def _unit_attrs(self, unit: Unit) -> Dict[str, str]:
+        node = unit.node
+        if unit.kind == "leaf":
+            if node.label:
+                return {"label": quote(node.label), "shape": "plaintext", "fontsize": "18"}
+            return {"label": '""', "shape": "point", "width": "0.08"}
+        if unit.kind == "constant":
+            return {"label": quote(format_quantity(node.data, self.precision)),
+                    "shape": "plaintext", "fontcolor": quote(NAME_COLOR)}
+        if unit.kind == "group":
+            return {"label": quote(unit.gate.name), "shape": "box", "style": '"rounded,filled"',
+                    "fillcolor": quote(GROUP_FILL), "fontsize": "16", "margin": '"0.2,0.1"'}
+        symbol = gate_symbol(node, unit.folded, self.precision)
+        attrs = {"label": quote(symbol), "style": "filled", "fillcolor": quote(GATE_FILL)}
+        if len(symbol) <= MAX_CIRCLE_SYMBOL:
+            attrs.update(shape="circle", width="0.6", fixedsize="true",
+                         fontsize="20" if len(symbol) <= 2 else "14")
+        else:
+            attrs.update(shape="box", style='"rounded,filled"')
+        return attrs
+
+    # Arrows.
+    @staticmethod
+    def _operand_role(wire: Wire) -> str:
+        dst = wire.dst
+        if dst is None or dst.kind != "gate" or any(dst.folded):
+            return ""
+        consumer = wire.consumer
+        roles = OPERAND_ROLES.get(consumer.op)
+        if roles is None or len(consumer.inputs) != 2 or consumer.inputs[0] is consumer.inputs[1]:
+            return ""
+        return roles[0] if consumer.inputs[0] is wire.node else roles[1]
+
+    def wire_statement(self, wire: Wire, src: str, dst: str, cut: bool = False) -> str:
+        attrs = {"label": self.wire_label(wire)}
+        role = self._operand_role(wire)
+        if role:
+            attrs.update(headlabel=quote(role), labelfontsize="12",
+                         labelfontcolor=quote(ROLE_COLOR), labeldistance="1.6", labelangle="-35")
+        if cut:
+            attrs["style"] = "dashed"
+        on_path = id(wire.node) in self.path and (
+            id(wire.consumer) in self.path if wire.consumer is not None
+            else id(wire.node) in self.path)
+        if on_path:
+            attrs.update(color=quote(HIGHLIGHT_COLOR), penwidth="3")
+        elif self.active is not None and wire.consumer is self.active:
+            attrs.update(color=quote("#b8860b"), penwidth="2.5")
+        return f"{src} -> {dst} [{' '.join(f'{k}={v}' for k, v in attrs.items())}]"
+
+
+def _html_lines(text: str, size: int, bold: bool = False) -> str:
+    lines = [escape_html(line) for line in text.splitlines()] or [""]
+    body = '<br align="left"/>'.join(lines) + '<br align="left"/>'
+    if bold:
+        body = f"<b>{body}</b>"
+    return f'<<font point-size="{size}">{body}</font>>'
+
+
+def _cluster_tree(units: Sequence[Unit]) -> Tuple[List[Any], Dict[int, List[Any]], Dict[int, Any]]:
+    """The named gates that hold drawn units, as a tree: (top gates, children, gate by id).
+
+    ``children[id(gate)]`` lists, in drawing order, the units and child gates inside ``gate``.
+    """
+    children: Dict[int, List[Any]] = {}
+    gates: Dict[int, Any] = {}
+    top: List[Any] = []
+    for unit in units:
+        item: Any = unit
+        gate = unit.cluster
+        while True:
+            bucket = top if gate is None else children.setdefault(id(gate), [])
+            if gate is not None and id(gate) in gates:
+                bucket.append(item)
+                break
+            bucket.append(item)
+            if gate is None:
+                break
+            gates[id(gate)] = gate
+            item, gate = gate, gate.parent
+    return top, children, gates
+
+
+def _emit_units(writer: _Writer, items: List[Any], children: Dict[int, List[Any]],
+                lines: List[str], indent: str) -> None:
+    """Unit statements, with nested ``subgraph cluster_*`` blocks for expanded named gates."""
+    stack: List[Tuple[List[Any], int, str, bool]] = [(items, 0, indent, False)]
+    cluster_count = 0
+    while stack:
+        batch, position, pad, in_cluster = stack.pop()
+        if position == len(batch):
+            if in_cluster:
+                lines.append(pad[:-1] + "}")
+            continue
+        stack.append((batch, position + 1, pad, in_cluster))
+        item = batch[position]
+        if isinstance(item, Unit):
+            lines.append(pad + writer.unit_statement(item))
+            continue
+        lines.append(f"{pad}subgraph cluster_{cluster_count} {{")
+        cluster_count += 1
+        inner = pad + "\t"
+        lines.append(f'{inner}label={quote(item.name)} style="rounded,dashed" color="#7a7a7a" '
+                     f'fontcolor="#333333" fontsize=15 labeljust=l labelloc=t peripheries=1')
+        stack.append((children[id(item)], 0, inner, True))
+
+
+def dot_lines(root: Any, *, show_grads: bool = True, local_grads: bool = False,
+              precision: int = 4, highlight: Collection[Any] = (),
+              highlight_path: Optional[Tuple[Any, Any]] = None, rankdir: str = "LR",
+              title: Optional[str] = None, collapse: Union[None, bool, Collection[str]] = None,
+              around: Any = None, depth: Optional[int] = None, max_nodes: Optional[int] = None,
+              grads_for: Optional[Collection[Any]] = None, active: Any = None,
+              caption: Optional[str] = None) -> List[str]:
+    """The statements of the diagram's DOT body, one per line (see :func:`viz.draw` for options)."""
+    if not hasattr(root, "inputs"):
+        raise TypeError(f"draw() needs a node (a Value or Tensor), got {type(root).__name__}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
+    if not isinstance(precision, int) or precision < 1:
+        raise ValueError(f"precision must be a positive int, got {precision!r}")
+    circuit = build_circuit(root, collapse)
+    kept = select(circuit, around, depth, max_nodes)
+    path: Set[int] = set()
+    if highlight_path is not None:
+        source, target = highlight_path
+        path = path_nodes(circuit.order, source, target) or path_nodes(circuit.order, target,
+                                                                         source)
+        if not path:
+            raise ValueError("highlight_path: no path between the two nodes in this circuit")
+    writer = _Writer(circuit, show_grads=show_grads, local_grads=local_grads,
+                     precision=precision, grads_for=_ids(grads_for),
+                     highlighted=_ids(highlight) or set(), path=path, active=active)
+
+    lines = [f'graph [rankdir={rankdir} fontname="{FONT}" bgcolor=white pad=0.3 nodesep=0.45 '
+             f'ranksep=0.5 newrank=true]',
+             f'node [fontname="{FONT}" fontsize=14 color="#333333" penwidth=1.3]',
+             f'edge [fontname="{FONT}" fontsize=13 color="#444444" arrowsize=0.7 penwidth=1.3]']
+    if title:
+        lines.append(f"graph [label={_html_lines(title, 20, bold=True)} labelloc=t labeljust=l]")
+    indent = ""
+    if caption:
+        lines.append("subgraph cluster_caption {")
+        indent = "\t"
+        lines.append(f"{indent}label={_html_lines(caption, 13)} labelloc=b labeljust=l "
+                     f"peripheries=0 fontname=\"{FONT}\"")
+    drawn = [unit for unit in circuit.units if unit.uid in kept]
+    top, children, _ = _cluster_tree(drawn)
+    _emit_units(writer, top, children, lines, indent)
+    omitted = len(circuit.units) - len(drawn)
+    if omitted:
+        lines.append(f'{indent}more [label={quote(f"… {omitted:,} more nodes not shown")} '
+                     f'shape=box style="rounded,dashed" color="#888888" fontcolor="#555555"]')
+    if caption:
+        lines.append("}")
+    root_uid = circuit.unit_for(root).uid
+    if root_uid in kept:
+        end = f'[label={quote(root.label)} shape=plaintext fontsize=18]' if root.label else (
+            '[label="" shape=none width=0 height=0]')
+        lines.append(f"out {end}")
+    cuts = 0
+    for wire in circuit.wires:
+        src_in = wire.src.uid in kept
+        if wire.dst is None:
+            if src_in:
+                lines.append(writer.wire_statement(wire, wire.src.uid, "out"))
+            continue
+        dst_in = wire.dst.uid in kept
+        if src_in and dst_in:
+            lines.append(writer.wire_statement(wire, wire.src.uid, wire.dst.uid))
+        elif src_in or dst_in:
+            stub = f"cut{cuts}"
+            cuts += 1
+            lines.append(f'{stub} [label="⋯" shape=plaintext fontcolor="#888888"]')
+            src, dst = (wire.src.uid, stub) if src_in else (stub, wire.dst.uid)
+            lines.append(writer.wire_statement(wire, src, dst, cut=True))
+    return [f"\t{line}\n" for line in lines]
+
+
+def to_dot(root: Any, **options: Any) -> str:
+    """The diagram's DOT source as a string; needs no Graphviz program (options as :func:`draw`)."""
+    return f"digraph {GRAPH_NAME} {{\n{''.join(dot_lines(root, **options))}}}\n"
+

@@ -1,0 +1,132 @@
+"""Drawing and saving circuit diagrams: the only module of :mod:`viz` that imports ``graphviz``.
+
+DOT text is built by :mod:`viz.layout` without Graphviz; turning it into SVG, PNG or PDF needs the
+``dot`` program. When it is missing, :class:`GraphvizNotFound` says how to install it, and saving
+to ``.dot`` still works.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any, Collection, Optional, Tuple, Union
+
+import graphviz
+
+from .layout import GRAPH_NAME, dot_lines
+
+__all__ = ["draw", "save", "render_svg", "GraphvizNotFound", "FORMATS"]
+
+FORMATS = ("svg", "png", "pdf", "dot")
+"""File formats :func:`save` writes, chosen by the file's suffix or ``format=``."""
+
+INSTALL_HINT = ("Install Graphviz: `apt install graphviz` (Debian/Ubuntu), `brew install graphviz` "
+                "(macOS) or `conda install -c conda-forge graphviz`. Saving to .dot works without "
+                "it.")
+
+
+class GraphvizNotFound(RuntimeError):
+    """Graphviz's ``dot`` program is not installed (or not on PATH)."""
+
+
+def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, precision: int = 4,
+         highlight: Collection[Any] = (), highlight_path: Optional[Tuple[Any, Any]] = None,
+         rankdir: str = "LR", title: Optional[str] = None,
+         collapse: Union[None, bool, Collection[str]] = None, around: Any = None,
+         depth: Optional[int] = None, max_nodes: Optional[int] = None,
+         grads_for: Optional[Collection[Any]] = None, active: Any = None,
+         caption: Optional[str] = None) -> graphviz.Digraph:
+    """The circuit that computes ``root``, as a ``graphviz.Digraph`` in the CS231n style.
+
+    Each wire shows its node's forward value (green) and, once ``backward()`` has run, its
+    gradient (red). Building the graph needs no Graphviz program; rendering it does.
+
+    Args:
+        root: the output node (a Value or a Tensor).
+        show_grads: write gradients on the wires (when backward has run).
+        local_grads: also write each gate input's local gradient d gate / d input (blue).
+        precision: significant digits of every number.
+        highlight: nodes whose boxes are highlighted.
+        highlight_path: ``(from_node, to_node)``: highlight every wire on every path between them.
+        rankdir: ``"LR"`` (left to right, the default), ``"TB"``, ``"RL"`` or ``"BT"``.
+        title: text above the diagram.
+        collapse: draw named gates (``autograd.gate``) as one gate: True for all, or a
+            collection of gate names; the wires into a collapsed gate show its combined local
+            gradient. Default: each named gate is a labelled cluster of its primitive gates.
+        around: draw only the part of the graph near this node (see ``depth``).
+        depth: keep nodes within this many wires of ``around`` (default: of the root).
+        max_nodes: keep at most this many boxes, nearest first. Left-out nodes are counted in a
+            dashed "more nodes not shown" box.
+        grads_for: if given, only these nodes show their gradients (the step-through uses it).
+        active: a node drawn as the gate being processed.
+        caption: text below the diagram.
+
+    Returns:
+        The diagram; ``.source`` is its DOT text.
+
+    Example:
+        >>> x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
+        >>> f = (x + y) * z; f.label = "f"; f.backward()
+        >>> viz.save(viz.draw(f, title="(x + y) z"), "out/xyz.svg")
+    """
+    body = dot_lines(root, show_grads=show_grads, local_grads=local_grads, precision=precision,
+                     highlight=highlight, highlight_path=highlight_path, rankdir=rankdir,
+                     title=title, collapse=collapse, around=around, depth=depth,
+                     max_nodes=max_nodes, grads_for=grads_for, active=active, caption=caption)
+    return graphviz.Digraph(GRAPH_NAME, body=body)
+
+
+def _as_digraph(root_or_digraph: Any, draw_options: dict) -> graphviz.Digraph:
+    if isinstance(root_or_digraph, (graphviz.Digraph, graphviz.Source)):
+        if draw_options:
+            raise TypeError(f"drawing options {sorted(draw_options)} apply to a node, not to an "
+                            "already drawn Digraph")
+        return root_or_digraph
+    return draw(root_or_digraph, **draw_options)
+
+
+def _pipe(graph: Any, fmt: str) -> bytes:
+    try:
+        return graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFound(f"Graphviz's `dot` program was not found on PATH; it is needed to "
+                               f"render {fmt.upper()}. {INSTALL_HINT}") from None
+
+
+def render_svg(root_or_digraph: Any, **draw_options: Any) -> str:
+    """The diagram as SVG text (needs the ``dot`` program; raises :class:`GraphvizNotFound`)."""
+    return _pipe(_as_digraph(root_or_digraph, draw_options), "svg").decode("utf-8")
+
+
+def save(root_or_digraph: Any, path: Union[str, pathlib.Path], *, format: Optional[str] = None,
+         **draw_options: Any) -> pathlib.Path:
+    """Write the diagram of a node (or an already drawn Digraph) to a file.
+
+    Args:
+        root_or_digraph: the output node, or the result of :func:`draw`.
+        path: the file; its suffix (``.svg``, ``.png``, ``.pdf``, ``.dot``) picks the format.
+            Parent directories are created.
+        format: the format when the suffix does not say it (the suffix is then added).
+        **draw_options: options of :func:`draw` when a node is given.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: the format is not one of svg, png, pdf, dot.
+        GraphvizNotFound: the format needs the ``dot`` program and it is missing.
+    """
+    path = pathlib.Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    fmt = (format or suffix).lower().lstrip(".")
+    if fmt == "gv":
+        fmt = "dot"
+    if fmt not in FORMATS:
+        raise ValueError(f"cannot save a diagram as {path.name!r} (format {fmt!r}): use one of "
+                         f"{', '.join('.' + f for f in FORMATS)}")
+    if format and not suffix:
+        path = path.with_name(path.name + "." + fmt)
+    graph = _as_digraph(root_or_digraph, draw_options)
+    data = graph.source.encode("utf-8") if fmt == "dot" else _pipe(graph, fmt)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
