@@ -186,5 +186,11 @@ LOGSUMEXP = Op("logsumexp", "logsumexp",
                    x, axis) * _expand(g, axis, keepdims),),
                math="d logsumexp(x)/dx_i = exp(x_i - logsumexp(x)) = softmax(x)_i")
 
-STRUCTURAL = (MATMUL, TRANSPOSE, RESHAPE, REDUCE_SUM, MEAN, MAX, INDEX, LOGSUMEXP)
+SUM_SQUARES = Op("sum_squares", "Σx²",
+                 forward=lambda m, x: np.vdot(x, x),
+                 vjp=(lambda g, out, x: (2.0 * g) * x,),
+                 math="d sum(x^2)/dx_i = 2 x_i: one array the size of x, made in backward only")
+
+STRUCTURAL = (MATMUL, TRANSPOSE, RESHAPE, REDUCE_SUM, MEAN, MAX, INDEX, LOGSUMEXP,
+              SUM_SQUARES)
 ALL_OPS = ELEMENTWISE + (SUM, LINEAR) + STRUCTURAL

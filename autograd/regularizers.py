@@ -1,7 +1,6 @@
 """Weight penalties added to a loss: L2, L1 and their mix, built from engine ops.
 
     l2(W) = sum_ij W_ij^2          (no 1/2, as in CS231n's assignments: d l2 / dW = 2 W)
-          = w . w  with w = W flattened (how a Tensor computes it: see below)
     l1(W) = sum_ij |W_ij|          (d l1 / dW = sign(W), 0 at 0)
     elastic_net(W, l1_ratio) = l1_ratio * l1(W) + (1 - l1_ratio) * l2(W)
 
@@ -10,10 +9,10 @@ The regularization strength multiplies outside: ``loss = data_loss + reg * l2(W)
 unlike scikit-learn's ``ElasticNet`` it has no 1/2 on the L2 part, so ``l1_ratio=0`` gives
 exactly ``l2``.
 
-For a Tensor, ``l2`` is the gates ``reshape`` and ``@`` (the dot product of the flattened
-weights with themselves) rather than ``**`` and ``sum``: same value and gradient, but no array the
-size of W is kept from the forward pass, which matters for big weight matrices (a 3073 x 100 layer
-of CS231n's two-layer net).
+For a Tensor, ``l2`` is one ``Σx²`` gate (:meth:`~autograd.Tensor.sum_of_squares`) rather than
+``**`` then ``sum``: same value and gradient, but no array the size of W is kept from the forward
+pass and the backward pass makes only the gradient 2 g W, which matters for big weight matrices (a
+3073 x 100 layer of CS231n's two-layer net).
 
 Each function takes a :class:`~autograd.Tensor`, a :class:`~autograd.Value`, or a list of them
 (e.g. ``model.parameters()``, in which case the penalties are summed). They are re-exported by
@@ -40,7 +39,7 @@ def l2(W: Weights) -> Node:
     Returns:
         A scalar node (a one-element Tensor or a Value).
     """
-    return _penalty(W, "l2", lambda w: w ** 2, _dot_with_itself)
+    return _penalty(W, "l2", lambda w: w ** 2, lambda w: w.sum_of_squares())
 
 
 def l1(W: Weights) -> Node:
@@ -70,13 +69,6 @@ def elastic_net(W: Weights, l1_ratio: float = 0.5) -> Node:
         raise ValueError(f"elastic_net needs 0 <= l1_ratio <= 1, got l1_ratio={l1_ratio!r}")
     W = _as_list(W, "elastic_net")
     return l1_ratio * l1(W) + (1.0 - l1_ratio) * l2(W)
-
-
-def _dot_with_itself(W: Node) -> Node:
-    """sum(W ** 2) as ``w @ w`` with ``w = W.reshape(-1)``: no W-sized array is kept for the
-    forward pass, and the backward pass sends ``g * w`` twice into the one reshape node."""
-    flat = W.reshape(-1)
-    return flat @ flat
 
 
 def _penalty(W: Weights, name: str, of_value, of_tensor) -> Node:

@@ -415,6 +415,11 @@ class Tensor(Node):
         """log(sum(exp(x))) over ``axis``, computed stably; its gradient is the softmax of x."""
         return self._reduce(ops.LOGSUMEXP, axis, keepdims)
 
+    def sum_of_squares(self) -> "Tensor":
+        """sum(x ** 2) over every entry as one gate (the L2 penalty): no x-sized array is kept
+        from the forward pass, and the backward pass makes just the gradient 2 g x."""
+        return _make(ops.SUM_SQUARES, (self,), _forward(ops.SUM_SQUARES, self.data))
+
     def reshape(self, *shape: Any) -> "Tensor":
         """The same entries in a new shape: ``t.reshape(3, 4)`` or ``t.reshape((3, 4))``."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):

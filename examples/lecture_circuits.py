@@ -8,15 +8,14 @@
 * ``svm_hinge.svg``: the multiclass SVM loss of one example, scores s = W x for cat, car, frog
   (3.2, 5.1, -1.7 as in the notes): L = max(0, 5.1 - 3.2 + 1) + max(0, -1.7 - 3.2 + 1) = 2.9.
   The product W x is a named gate drawn collapsed: one box with three outputs.
-* ``sigmoid_neuron_steps.html``: the backward pass of the neuron, one gate per frame, when
-  :mod:`viz.stepthrough` is available.
+* ``sigmoid_neuron_steps.html``: the backward pass of the neuron, one gate per frame, with
+  Prev/Next buttons, the arrow keys and a slider (one self-contained file).
 
 Run: ``python examples/lecture_circuits.py`` (needs the Graphviz ``dot`` program).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
 import sys
 from typing import List
@@ -93,13 +92,8 @@ def main() -> List[pathlib.Path]:
         written.append(viz.save(loss, OUT / f"svm_hinge.{suffix}", collapse=True,
                                 title="SVM loss of one cat image: L = Σ max(0, s_j − s_cat + 1)"))
 
-    if importlib.util.find_spec("viz.stepthrough") is not None:
-        from viz.stepthrough import write_stepthrough
-
-        steps_path = OUT / "sigmoid_neuron_steps.html"
-        written.append(pathlib.Path(write_stepthrough(sigmoid_neuron(), steps_path)))
-    else:
-        print("viz.stepthrough not available: skipped sigmoid_neuron_steps.html")
+    steps_path = OUT / "sigmoid_neuron_steps.html"
+    written.append(pathlib.Path(viz.write_stepthrough(sigmoid_neuron(), steps_path)))
     return written
 
 

@@ -12,4 +12,5 @@ from .layout import to_dot
 from .render import FORMATS, GraphvizNotFound, draw, render_svg, save
 from .stepthrough import Frame, frames, write_frames, write_stepthrough
 
-__all__ = ["draw", "save", "to_dot", "render_svg", "GraphvizNotFound", "FORMATS"]
+__all__ = ["draw", "save", "to_dot", "render_svg", "GraphvizNotFound", "FORMATS", "Frame", "frames",
+           "write_frames", "write_stepthrough"]

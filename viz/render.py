@@ -105,7 +105,8 @@ def save(root_or_digraph: Any, path: Union[str, pathlib.Path], *, format: Option
         root_or_digraph: the output node, or the result of :func:`draw`.
         path: the file; its suffix (``.svg``, ``.png``, ``.pdf``, ``.dot``) picks the format.
             Parent directories are created.
-        format: the format when the suffix does not say it (the suffix is then added).
+        format: the format when the suffix does not say it (the suffix is then added); a
+            suffix that names another format is an error.
         **draw_options: options of :func:`draw` when a node is given.
 
     Returns:
@@ -123,8 +124,13 @@ def save(root_or_digraph: Any, path: Union[str, pathlib.Path], *, format: Option
     if fmt not in FORMATS:
         raise ValueError(f"cannot save a diagram as {path.name!r} (format {fmt!r}): use one of "
                          f"{', '.join('.' + f for f in FORMATS)}")
-    if format and not suffix:
-        path = path.with_name(path.name + "." + fmt)
+    if format:
+        named = "dot" if suffix == "gv" else suffix
+        if named in FORMATS and named != fmt:
+            raise ValueError(f"cannot save {path.name!r} as {fmt}: its suffix says {named} "
+                             f"(change the suffix or drop format=)")
+        if named not in FORMATS:
+            path = path.with_name(path.name + "." + fmt)
     graph = _as_digraph(root_or_digraph, draw_options)
     data = graph.source.encode("utf-8") if fmt == "dot" else _pipe(graph, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -375,12 +375,11 @@ def test_pointwise_losses_match_torch():
         assert rel(ours[1], theirs[1]) < 1e-12, ours_fn.__name__
 
 
-def test_l2_of_a_tensor_is_a_dot_product_gate_with_exact_gradient():
+def test_l2_of_a_tensor_is_one_sum_of_squares_gate_with_exact_gradient():
     W = Tensor(np.random.default_rng(6).normal(size=(30, 20)))
     loss = 0.37 * l2(W)
     penalty = loss.inputs[1]
-    assert penalty.op == "@" and penalty.inputs[0] is penalty.inputs[1]   # w @ w, w = W flat
-    assert penalty.inputs[0].op == "reshape" and penalty.inputs[0].inputs[0] is W
+    assert penalty.op == "Σx²" and penalty.inputs == (W,)
     assert penalty.item() == pytest.approx(np.sum(W.data ** 2), rel=1e-14)
     loss.backward()
     np.testing.assert_array_equal(W.grad, 2 * 0.37 * W.data)

@@ -157,6 +157,22 @@ REDUCTIONS = {
 }
 
 
+@pytest.mark.parametrize("shape", [(), (5,), (3, 4), (2, 3, 4)], ids=str)
+def test_sum_of_squares_matches_numpy_and_centered_differences(shape):
+    x = RNG.standard_normal(shape)
+    out = Tensor(x).sum_of_squares()
+    assert out.shape == () and out.op == "Σx²"
+    np.testing.assert_allclose(out.data, np.sum(x ** 2), rtol=1e-14)
+    check(lambda t: t.sum_of_squares(), x)
+
+
+def test_sum_of_squares_of_a_transposed_view_has_the_views_gradient():
+    x = RNG.standard_normal((3, 4))
+    w = Tensor(x)
+    (w.T.sum_of_squares() * 3.0).backward()
+    np.testing.assert_allclose(w.grad, 6.0 * x, rtol=1e-15)
+
+
 @pytest.mark.parametrize("keepdims", [False, True])
 @pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2), (-1, 0)], ids=str)
 @pytest.mark.parametrize("name", sorted(REDUCTIONS))
@@ -521,7 +537,7 @@ def test_every_elementwise_row_is_used_by_tensor():
              x.relu()._op, x.abs()._op, x.sqrt()._op}
     assert built == set(ops.ELEMENTWISE)
     structural = {(x @ y)._op, x.T._op, x.reshape(2, 1)._op, x.sum()._op, x.mean()._op,
-                  x.max()._op, x[0]._op, x.logsumexp()._op}
+                  x.max()._op, x[0]._op, x.logsumexp()._op, x.sum_of_squares()._op}
     assert structural == set(ops.STRUCTURAL)
 
 

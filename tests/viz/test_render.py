@@ -117,3 +117,11 @@ def test_autograd_does_not_import_viz():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_save_refuses_a_format_that_contradicts_the_suffix(tmp_path):
+    with pytest.raises(ValueError, match="suffix says svg"):
+        viz.save(xyz(), tmp_path / "c.svg", format="png")
+    assert not (tmp_path / "c.svg").exists()
+    assert viz.save(xyz(), tmp_path / "c", format="dot").name == "c.dot"
+    assert viz.save(xyz(), tmp_path / "c.gv", format="dot").name == "c.gv"
