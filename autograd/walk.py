@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterator, List
 if TYPE_CHECKING:
     from .node import Node
 
-__all__ = ["backward_order", "run_backward", "steps"]
+__all__ = ["backward_order", "forward_order", "run_backward", "steps"]
 
 
 def backward_order(root: "Node") -> List["Node"]:
@@ -50,6 +50,33 @@ def backward_order(root: "Node") -> List["Node"]:
                 push(child)
     postorder.reverse()
     return postorder
+
+
+def forward_order(root: "Node") -> List["Node"]:
+    """Every node ``root`` depends on, leaves included, each after its inputs (root last).
+
+    Inputs are visited in operand order, so ``x`` comes before ``y`` in ``x + y``: the order in
+    which a reader (or a diagram's layout) meets the wires. Iterative, each node once.
+    """
+    order: List["Node"] = []
+    seen = set()
+    finished = set()
+    stack = [root]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = pop()
+        key = id(node)
+        if key in seen:
+            if key not in finished:
+                finished.add(key)
+                order.append(node)
+            continue
+        seen.add(key)
+        push(node)
+        for child in reversed(node.inputs):
+            if id(child) not in seen:
+                push(child)
+    return order
 
 
 def _start(root: "Node", gradient) -> List["Node"]:

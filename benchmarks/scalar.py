@@ -41,6 +41,7 @@ import numpy as np  # noqa: E402
 
 import autograd  # noqa: E402
 from autograd import nn as cg_nn  # noqa: E402
+from autograd.walk import forward_order  # noqa: E402
 
 try:
     import micrograd.engine as mg_engine
@@ -206,14 +207,7 @@ def count_nodes_micrograd(root) -> int:
 
 
 def count_nodes_ours(root) -> int:
-    seen, stack = {id(root)}, [root]
-    while stack:
-        node = stack.pop()
-        for child in node.inputs:
-            if id(child) not in seen:
-                seen.add(id(child))
-                stack.append(child)
-    return len(seen)
+    return len(forward_order(root))
 
 
 def graph_memory(build: Callable[[], object], count: Callable[[object], int]) -> Tuple[int, int]:

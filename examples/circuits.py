@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from autograd import Constant, Value  # noqa: E402
 from autograd.steps import format_number, node_name  # noqa: E402
+from autograd.walk import forward_order  # noqa: E402
 
 OUT = ROOT / "out"
 PRECISION = 6
@@ -60,20 +61,7 @@ def sigmoid_neuron_circuit() -> Value:
 
 def nodes_in_forward_order(root: Value) -> List[Value]:
     """Every node except constants, each after its inputs, inputs visited in operand order."""
-    ordered, seen = [], set()
-    stack = [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            if not isinstance(node, Constant):
-                ordered.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        stack.extend((x, False) for x in reversed(node.inputs) if id(x) not in seen)
-    return ordered
+    return [node for node in forward_order(root) if not isinstance(node, Constant)]
 
 
 def expression(node: Value) -> str:

@@ -22,6 +22,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Collection, Dict, Iterable, List, Optional, Set, Union
 
+from autograd.walk import forward_order
+
 from .labels import is_constant
 
 __all__ = ["Unit", "Wire", "Circuit", "collect", "build_circuit", "path_nodes"]
@@ -86,22 +88,7 @@ class Circuit:
 
 def collect(root: Any) -> List[Any]:
     """Every node ``root`` depends on, inputs before the gates that use them (root last)."""
-    order: List[Any] = []
-    seen: Set[int] = set()
-    stack = [(root, False)]
-    while stack:
-        node, finished = stack.pop()
-        if finished:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for child in reversed(node.inputs):
-            if id(child) not in seen:
-                stack.append((child, False))
-    return order
+    return forward_order(root)
 
 
 def _collapse_test(collapse: Union[None, bool, Collection[str]]):

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from autograd.steps import BackwardStep, format_number, node_name
+from autograd.walk import forward_order
 
 __all__ = ["Frame", "frames", "write_stepthrough", "write_frames"]
 
@@ -139,7 +140,7 @@ def _diagrams(root: Any, draw_options: Dict[str, Any],
     options = {k: v for k, v in draw_options.items() if k not in _FRAME_OPTIONS}
     boxes = build_circuit(root, options.get("collapse"))  # to name the DOT id of each gate
     precision = options.get("precision", 4)
-    nodes = _all_nodes(root)
+    nodes = forward_order(root)
     saved = [node.grad for node in nodes]
     diagrams = []
     try:
@@ -163,20 +164,6 @@ def _diagrams(root: Any, draw_options: Dict[str, Any],
         for node, grad in zip(nodes, saved):
             node.grad = grad
     return diagrams
-
-
-def _all_nodes(root: Any) -> List[Any]:
-    """Every node ``root`` depends on, itself included (iterative, each node once)."""
-    seen = {id(root)}
-    nodes = [root]
-    stack = [root]
-    while stack:
-        for x in stack.pop().inputs:
-            if id(x) not in seen:
-                seen.add(id(x))
-                nodes.append(x)
-                stack.append(x)
-    return nodes
 
 
 # The page. Only the frames vary; everything else is this fixed template.

@@ -168,3 +168,19 @@ def test_cycle_check_can_fail():
         return y * 1
 
     assert _unreachable_after(cyclic_graph) > 0
+
+
+def test_forward_order_lists_every_node_once_in_operand_order_root_last():
+    from autograd.walk import backward_order, forward_order
+
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    q = x * y
+    f = (q + x) * q                      # fan-out of x and q
+    order = forward_order(f)
+    assert order[-1] is f and len(order) == len({id(n) for n in order}) == 5
+    assert order.index(x) < order.index(y) < order.index(q)
+    for node in order:
+        for inp in node.inputs:
+            assert order.index(inp) < order.index(node)
+    gates = [n for n in order if n.inputs]
+    assert set(map(id, gates)) == set(map(id, backward_order(f)))
