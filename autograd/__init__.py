@@ -18,8 +18,8 @@ from .steps import BackwardStep
 from .tensor import Tensor
 from .value import Constant, Value, dot, linear, sum
 
-__all__ = ["Value", "Tensor", "Constant", "sum", "dot", "linear", "gate", "Gate", "Op", "BackwardStep",
-           "DomainError", "is_strict", "set_strict", "strict", "manual_seed"]
-__all__ += ["gradcheck", "gradcheck_sparse", "numerical_gradient", "relative_error",
-            "GradcheckError"]
+__all__ = ["Value", "Tensor", "Constant", "sum", "dot", "linear", "gate", "Gate", "Op",
+           "BackwardStep", "DomainError", "is_strict", "set_strict", "strict", "manual_seed",
+           "gradcheck", "gradcheck_sparse", "numerical_gradient", "relative_error",
+           "GradcheckError"]
 __version__ = "0.1.0"

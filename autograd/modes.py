@@ -1,9 +1,9 @@
 """Strict mode: what happens when an operation leaves the real numbers.
 
-By default circuitgrad is *strict*: ``log(-1)``, ``1 / 0``, ``exp(1000)`` or a negative base raised to
-a Value exponent raise a :class:`DomainError` (or ``ZeroDivisionError`` / ``OverflowError``) that names
-the operation and the offending value, because a student staring at a ``nan`` three layers later has
-no way to find where it came from.
+By default circuitgrad is *strict*: ``log(-1)``, ``1 / 0``, ``exp(1000)`` or a negative base
+raised to a Value exponent raise a :class:`DomainError` (or ``ZeroDivisionError`` /
+``OverflowError``) that names the operation and the offending value, because a student staring
+at a ``nan`` three layers later has no way to find where it came from.
 
 Switch strictness off to get IEEE 754 behaviour instead (``inf``, ``-inf`` and ``nan``, as numpy
 gives them)::
@@ -26,7 +26,7 @@ _HINT = " (autograd.set_strict(False) gives IEEE inf/nan instead)"
 
 
 class DomainError(ValueError, ArithmeticError):
-    """An operation was asked for a value outside its domain, e.g. ``log`` of a non-positive number."""
+    """An operation was asked for a value outside its domain, e.g. ``log`` of a negative number."""
 
 
 _strict = True

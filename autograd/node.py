@@ -76,7 +76,7 @@ class Node:
         return not self.inputs
 
     def backward(self, gradient: Any = None) -> None:
-        """Backpropagate from this node: seed its grad with 1 and apply the chain rule to every gate."""
+        """Backpropagate: seed this node's grad with 1, apply the chain rule at every gate."""
         walk.run_backward(self, gradient)
 
     def backward_steps(self, gradient: Any = None) -> Iterator[Any]:

@@ -1,8 +1,9 @@
 """One seed for every random initialization, as ``torch.manual_seed`` does.
 
-Scalar nets draw from a :class:`random.Random`, tensor layers from a :class:`numpy.random.Generator`;
-:func:`manual_seed` resets both, so ``manual_seed(0)`` then building a model gives the same weights
-on every run. Both are seeded with 0 at import, so a script that never calls it is reproducible too.
+Scalar nets draw from a :class:`random.Random`, tensor layers from a
+:class:`numpy.random.Generator`; :func:`manual_seed` resets both, so ``manual_seed(0)`` then
+building a model gives the same weights on every run. Both are seeded with 0 at import, so a script
+that never calls it is reproducible too.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ def exp(x: float) -> float:
         return math.exp(x)
     except OverflowError:
         if modes._strict:
-            raise modes.overflow(f"exp(x) overflows float64 at x = {x!r} (x must be < 709.78)") from None
+            raise modes.overflow(f"exp(x) overflows float64 at x = {x!r} (x must be < 709.78)") \
+                from None
         return _INF
 
 
@@ -84,7 +85,7 @@ def div(a: float, b: float, what: str = "a / b") -> float:
 
 
 def pow(a: float, b: float) -> float:
-    """a ** b for real results only: a negative base with a fractional exponent is a domain error."""
+    """a ** b for real results only: a negative base with a fractional exponent is an error."""
     if a < 0.0 and not float(b).is_integer():
         if modes._strict:
             raise modes.domain_error(f"a ** b with a negative base needs an integer exponent, "

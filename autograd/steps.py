@@ -17,7 +17,7 @@ __all__ = ["BackwardStep", "node_name", "format_number"]
 
 
 def format_number(x: Any, precision: int = 4) -> str:
-    """A number in at most ``precision`` significant digits, without trailing zeros (-12, 0.7311)."""
+    """A number in ``precision`` significant digits at most, no trailing zeros (-12, 0.7311)."""
     try:
         text = f"{float(x):.{precision}g}"
     except (TypeError, ValueError):
@@ -35,7 +35,7 @@ def _summary(x: Any, precision: int) -> str:
 
 
 def node_name(node: Any, precision: int = 4) -> str:
-    """How text refers to a node: its label; else a constant's value; else its gate in parentheses."""
+    """How text names a node: its label; else a constant's value; else its gate in parentheses."""
     label = node.label
     if label:
         return label

@@ -42,7 +42,8 @@ def _as_float(data: object, where: str) -> float:
     raise TypeError(f"{where} needs a real number, got {what}: {data!r:.60}{hint}")
 
 
-def _make(op: ops.Op, inputs: tuple, data: float, local_grads: tuple, params: tuple = ()) -> "Value":
+def _make(op: ops.Op, inputs: tuple, data: float, local_grads: tuple,
+          params: tuple = ()) -> "Value":
     node = _new(Value)
     node.data = data
     node.grad = 0.0
@@ -208,7 +209,7 @@ class Value(Node):
 
 
 class Constant(Value):
-    """A number used as an operand (the ``2`` in ``2 * x``): a leaf that diagrams fold into its gate."""
+    """A number used as an operand (the ``2`` in ``2 * x``): a leaf diagrams fold into its gate."""
 
     __slots__ = ()
     is_constant = True

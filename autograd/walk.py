@@ -94,7 +94,7 @@ def run_backward(root: "Node", gradient=None) -> None:
 
 
 def steps(root: "Node", gradient=None) -> Iterator["BackwardStep"]:
-    """The same pass as :func:`run_backward`, one gate at a time; each step is applied when reached."""
+    """The pass of :func:`run_backward`, one gate at a time; each step is applied when reached."""
     from .steps import BackwardStep
 
     order = _start(root, gradient)

@@ -1,4 +1,5 @@
-"""Small neural nets built from the engine's nodes, PyTorch style (``parameters()``, ``zero_grad()``)."""
+"""Small neural nets built from the engine's nodes, PyTorch style (``parameters()``,
+``zero_grad()``)."""
 
 from .module import Module
 from .layers import Linear, ReLU, Sequential, TwoLayerNet
