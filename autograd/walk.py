@@ -21,16 +21,18 @@ if TYPE_CHECKING:
 __all__ = ["backward_order", "forward_order", "run_backward", "steps"]
 
 
-def backward_order(root: "Node") -> List["Node"]:
-    """Gates reachable from ``root``, each listed before every gate it feeds (root first).
+def _postorder(root: "Node", leaves: bool, first_input_first: bool) -> List["Node"]:
+    """Every node ``root`` depends on (gates only unless ``leaves``), each after its inputs.
 
-    A node is pushed once to be expanded and stays on the stack as its own finish marker: when it
-    comes up again its inputs are all finished, so it joins the post-order. No per-node tuples are
-    allocated, which keeps the garbage collector quiet on million-node graphs.
+    Depth-first with an explicit stack, a node's inputs visited first to last operand (or last to
+    first, which puts the first operand's gates *later* in a post-order). A node is pushed once to
+    be expanded and stays on the stack as its own finish marker: when it comes up again all its
+    inputs are finished, so it joins the post-order. No per-node tuples are allocated, which keeps
+    the garbage collector quiet on million-node graphs.
     """
-    if not root.inputs:
-        return []
-    postorder: List["Node"] = []
+    order: List["Node"] = []
+    if not (leaves or root.inputs):
+        return order
     seen = set()
     finished = set()
     stack = [root]
@@ -39,44 +41,36 @@ def backward_order(root: "Node") -> List["Node"]:
         node = pop()
         key = id(node)
         if key in seen:
-            if key not in finished:  # its finish marker: every input is already in postorder
+            if key not in finished:  # its finish marker: every input is already in the order
                 finished.add(key)
-                postorder.append(node)
+                order.append(node)
             continue
         seen.add(key)
         push(node)
-        for child in node.inputs:
-            if child.inputs and id(child) not in seen:
+        for child in reversed(node.inputs) if first_input_first else node.inputs:
+            if id(child) not in seen and (leaves or child.inputs):
                 push(child)
-    postorder.reverse()
-    return postorder
+    return order
+
+
+def backward_order(root: "Node") -> List["Node"]:
+    """Gates reachable from ``root``, each listed before every gate it feeds (root first).
+
+    Among independent gates the first operand's come first, so the step-through of
+    ``w0*x0 + w1*x1`` reaches ``w0 * x0`` before ``w1 * x1``, as one reads the formula.
+    """
+    order = _postorder(root, leaves=False, first_input_first=False)
+    order.reverse()
+    return order
 
 
 def forward_order(root: "Node") -> List["Node"]:
     """Every node ``root`` depends on, leaves included, each after its inputs (root last).
 
     Inputs are visited in operand order, so ``x`` comes before ``y`` in ``x + y``: the order in
-    which a reader (or a diagram's layout) meets the wires. Iterative, each node once.
+    which a reader (or a diagram's layout) meets the wires.
     """
-    order: List["Node"] = []
-    seen = set()
-    finished = set()
-    stack = [root]
-    push, pop = stack.append, stack.pop
-    while stack:
-        node = pop()
-        key = id(node)
-        if key in seen:
-            if key not in finished:
-                finished.add(key)
-                order.append(node)
-            continue
-        seen.add(key)
-        push(node)
-        for child in reversed(node.inputs):
-            if id(child) not in seen:
-                push(child)
-    return order
+    return _postorder(root, leaves=True, first_input_first=True)
 
 
 def _start(root: "Node", gradient) -> List["Node"]:
