@@ -18,56 +18,81 @@ warnings are suppressed.
 
 from __future__ import annotations
 
-from typing import Any, Tuple, Union
+from typing import Any, Callable, Tuple, Union
 
 import numpy as np
 
 from . import modes
 
-__all__ = ["exp", "log", "xlogy", "tanh", "sigmoid", "sqrt", "div", "pow", "sign", "step",
+__all__ = ["exp", "log", "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "div", "pow",
+           "pow_slope", "sign", "step",
            "maximum", "logsumexp", "softmax", "matmul_grad_a", "matmul_grad_b", "expand_reduced",
            "unbroadcast", "max_grad", "index_grad", "IndexKey"]
 
 Axis = Union[None, int, Tuple[int, ...]]
 
-_EXP_LIMIT = 709.782712893384  # log of the largest float64
-
-
 def _ignore() -> np.errstate:
     return np.errstate(all="ignore")
 
 
+def _strictly(compute: Callable[[], Any], flags: Tuple[str, ...],
+              explain: Callable[[], Any]) -> Any:
+    """``compute()`` as strict mode wants it: the one place that reads numpy's error flags.
+
+    Strict mode off: the IEEE result, numpy's warnings silenced. Strict mode on: ``compute`` runs
+    with numpy raising on the floating-point ``flags`` (underflow to 0 is always fine); if one is
+    raised, ``explain()`` runs. It raises the error that names the operation and the first bad
+    entry, or returns the IEEE result when no entry is at fault (an inf or nan passed in gives inf
+    or nan, as for floats).
+    """
+    if not modes._strict:
+        with _ignore():
+            return compute()
+    try:
+        with np.errstate(under="ignore", **dict.fromkeys(flags, "raise")):
+            return compute()
+    except FloatingPointError:
+        pass
+    return explain()
+
+
 def _bad_entries(bad: np.ndarray, values: Any, name: str) -> str:
     """'2 bad entries of 6, the first x = -1.0': what strict-mode errors report about an array."""
-    bad = np.broadcast_to(bad, np.shape(bad))
+    bad = np.asarray(bad)
     count = int(np.count_nonzero(bad))
-    first = np.broadcast_to(values, bad.shape)[bad].flat[0] if count else values
     noun = "entry" if count == 1 else "entries"
-    return f"{count} bad {noun} of {bad.size}, the first {name} = {float(first)!r}"
+    text = f"{count} bad {noun} of {bad.size}"
+    if count:
+        first = np.broadcast_to(values, bad.shape)[bad].flat[0]
+        text += f", the first {name} = {float(first)!r}"
+    return text
 
 
 def exp(x: np.ndarray) -> np.ndarray:
-    if not modes._strict:
-        with _ignore():
-            return np.exp(x)
-    try:
-        with np.errstate(over="raise", under="ignore"):
-            return np.exp(x)
-    except FloatingPointError:
-        detail = _bad_entries(x > _EXP_LIMIT, x, "x")
-        raise modes.overflow(f"exp(x) overflows float64 (x must be < 709.78): {detail}") from None
+    return _strictly(lambda: np.exp(x), ("over",), lambda: _exp_overflow(x))
+
+
+def _exp_overflow(x: np.ndarray) -> np.ndarray:
+    with _ignore():
+        out = np.exp(x)
+    overflowed = np.isinf(out) & np.isfinite(x)
+    if not np.any(overflowed):
+        return out
+    limit = float(np.log(np.finfo(out.dtype).max))
+    raise modes.overflow(f"exp(x) overflows {out.dtype} (x must be < {limit:.2f}): "
+                         f"{_bad_entries(overflowed, x, 'x')}")
 
 
 def log(x: np.ndarray) -> np.ndarray:
-    if not modes._strict:
+    return _strictly(lambda: np.log(x), ("divide", "invalid"), lambda: _log_domain(x))
+
+
+def _log_domain(x: np.ndarray) -> np.ndarray:
+    outside = ~(np.asarray(x) > 0.0) & ~np.isnan(x)
+    if not np.any(outside):
         with _ignore():
             return np.log(x)
-    try:
-        with np.errstate(divide="raise", invalid="raise"):
-            return np.log(x)
-    except FloatingPointError:
-        raise modes.domain_error(f"log(x) needs x > 0, got {_bad_entries(~(x > 0.0), x, 'x')}") \
-            from None
+    raise modes.domain_error(f"log(x) needs x > 0, got {_bad_entries(outside, x, 'x')}")
 
 
 def xlogy(x: Any, y: Any, what: str = "x * log(y)") -> np.ndarray:
@@ -96,56 +121,59 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def sqrt(x: np.ndarray) -> np.ndarray:
-    if not modes._strict:
+    return _strictly(lambda: np.sqrt(x), ("invalid",), lambda: _sqrt_domain(x))
+
+
+def _sqrt_domain(x: np.ndarray) -> np.ndarray:
+    negative = np.asarray(x) < 0.0
+    if not np.any(negative):
         with _ignore():
             return np.sqrt(x)
-    try:
-        with np.errstate(invalid="raise"):
-            return np.sqrt(x)
-    except FloatingPointError:
-        raise modes.domain_error(f"sqrt(x) needs x >= 0, got {_bad_entries(x < 0.0, x, 'x')}") \
-            from None
+    raise modes.domain_error(f"sqrt(x) needs x >= 0, got {_bad_entries(negative, x, 'x')}")
+
+
+def sqrt_slope(out: np.ndarray) -> np.ndarray:
+    """d sqrt(x)/dx = 0.5 / sqrt(x), from ``out = sqrt(x)``; infinite at x = 0 (strict: raises)."""
+    return _strictly(lambda: 0.5 / out, ("divide",), lambda: _sqrt_slope_infinite(out))
+
+
+def _sqrt_slope_infinite(out: np.ndarray) -> np.ndarray:
+    raise modes.zero_division(f"d sqrt(x)/dx = 1 / (2 sqrt(x)) is infinite at x = 0: "
+                              f"{_bad_entries(np.equal(out, 0.0), out, 'x')}")
 
 
 def div(a: Any, b: Any, what: str = "a / b") -> np.ndarray:
     """a / b; a zero denominator raises in strict mode and follows IEEE 754 otherwise."""
-    if not modes._strict:
+    return _strictly(lambda: np.true_divide(a, b), ("divide", "invalid"),
+                     lambda: _division_by_zero(a, b, what))
+
+
+def _division_by_zero(a: Any, b: Any, what: str) -> np.ndarray:
+    zero = np.broadcast_to(np.equal(b, 0.0), np.broadcast_shapes(np.shape(a), np.shape(b)))
+    if not np.any(zero):  # inf / inf: not a division by zero, IEEE gives nan as for floats
         with _ignore():
             return np.true_divide(a, b)
-    try:
-        with np.errstate(divide="raise", invalid="raise"):
-            return np.true_divide(a, b)
-    except FloatingPointError:
-        zero = np.equal(b, 0.0)
-        if not np.any(zero):  # inf / inf: not a division by zero, IEEE gives nan as for floats
-            with _ignore():
-                return np.true_divide(a, b)
-        zero = np.broadcast_to(zero, np.broadcast_shapes(np.shape(a), np.shape(b)))
-        count = int(np.count_nonzero(zero))
-        first = np.broadcast_to(a, zero.shape)[zero].flat[0]
-        raise modes.zero_division(
-            f"division by zero in {what}: {count} zero denominator{'s' if count != 1 else ''} of "
-            f"{zero.size}, the first with numerator {float(first)!r}") from None
+    count = int(np.count_nonzero(zero))
+    first = np.broadcast_to(a, zero.shape)[zero].flat[0]
+    raise modes.zero_division(
+        f"division by zero in {what}: {count} zero denominator{'s' if count != 1 else ''} of "
+        f"{zero.size}, the first with numerator {float(first)!r}")
 
 
 def pow(a: Any, b: Any) -> np.ndarray:
     """a ** b for real results only: a negative base needs an integer exponent."""
     if type(b) is float and b == 1.0:
         return np.asarray(a)  # x ** 1 is x: spares a copy in the slope 2 x ** 1 of x ** 2
-    if not modes._strict:
-        with _ignore():
-            return np.asarray(a) ** b
-    try:
-        with np.errstate(divide="raise", invalid="raise", over="raise", under="ignore"):
-            return np.asarray(a) ** b
-    except FloatingPointError:
-        pass
+    return _strictly(lambda: np.asarray(a) ** b, ("divide", "invalid", "over"),
+                     lambda: _power_outside_reals(a, b))
+
+
+def _power_outside_reals(a: Any, b: Any) -> np.ndarray:
     with _ignore():
-        negative = (np.less(a, 0.0) & np.not_equal(np.floor(b), b))
+        negative = np.less(a, 0.0) & np.not_equal(np.floor(b), b)
         if np.any(negative):
-            raise modes.domain_error(
-                "a ** b with a negative base needs an integer exponent, got "
-                + _bad_entries(negative, a, "a")) from None
+            raise modes.domain_error("a ** b with a negative base needs an integer exponent, got "
+                                     + _bad_entries(negative, a, "a"))
         zero = np.equal(a, 0.0) & np.less(b, 0.0)
         if np.any(zero):
             raise modes.zero_division(
@@ -153,8 +181,29 @@ def pow(a: Any, b: Any) -> np.ndarray:
         out = np.asarray(a) ** b
     overflow = np.isinf(out) & np.isfinite(a) & np.isfinite(b)
     if np.any(overflow):
-        raise modes.overflow("a ** b overflows float64: " + _bad_entries(overflow, a, "a"))
+        raise modes.overflow(f"a ** b overflows {out.dtype}: " + _bad_entries(overflow, a, "a"))
     return out  # the flag came from an inf or nan operand: IEEE result, as for floats
+
+
+def pow_slope(x: Any, p: Any) -> Any:
+    """d(x ** p)/dx = p * x ** (p - 1) for a number or array ``p``; strict mode raises where that
+    is infinite (x = 0 with p < 1), naming the derivative rather than the power it computes."""
+    if type(p) is float:
+        if p == 0.0:
+            return 0.0  # x ** 0 is constant, also at x = 0 where x ** -1 is not finite
+        if p == 1.0:
+            return 1.0
+    try:
+        return p * pow(x, p - 1.0)
+    except (ZeroDivisionError, OverflowError) as error:  # raised in strict mode only
+        with _ignore():
+            infinite = np.isinf(p * np.asarray(x) ** (p - 1.0)) & np.isfinite(x)
+        rule, name = ((f"d(x ** {p!r})/dx = {p!r} * x ** {p - 1.0!r}", "x") if type(p) is float
+                      else ("d(a ** b)/da = b * a ** (b - 1)", "a"))
+        if isinstance(error, ZeroDivisionError):
+            detail = _bad_entries(infinite & np.equal(x, 0.0), x, name)
+            raise modes.zero_division(f"{rule} is infinite at {name} = 0: {detail}") from None
+        raise modes.overflow(f"{rule} overflows: {_bad_entries(infinite, x, name)}") from None
 
 
 def sign(x: np.ndarray) -> np.ndarray:
@@ -163,7 +212,7 @@ def sign(x: np.ndarray) -> np.ndarray:
 
 def step(x: np.ndarray) -> np.ndarray:
     """The Heaviside step with step(0) = 0: the derivative of relu, as PyTorch takes it."""
-    return (x > 0.0).astype(np.result_type(x, np.float64))
+    return np.greater(x, 0.0).astype(np.asarray(x).dtype)  # 0/1 in x's own float type
 
 
 def maximum(a: Any, b: Any) -> np.ndarray:
@@ -172,8 +221,7 @@ def maximum(a: Any, b: Any) -> np.ndarray:
 
 def logsumexp(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
     """log(sum(exp(x))) over ``axis``, computed as max + log(sum(exp(x - max))): never overflows."""
-    top = np.max(x, axis=axis, keepdims=True)
-    top[~np.isfinite(top)] = 0.0  # an all -inf slice gives -inf, not nan
+    top = _finite_max(x, axis)
     with _ignore():
         out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
     if not keepdims:
@@ -183,10 +231,18 @@ def logsumexp(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.nd
 
 def softmax(x: np.ndarray, axis: Axis = None) -> np.ndarray:
     """exp(x) / sum(exp(x)) over ``axis``, from x - max(x): each entry within a few ulps."""
-    top = np.max(x, axis=axis, keepdims=True)
-    top[~np.isfinite(top)] = 0.0
-    e = np.exp(x - top)
+    e = np.exp(x - _finite_max(x, axis))
     return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _finite_max(x: np.ndarray, axis: Axis) -> np.ndarray:
+    """The maximum over ``axis`` (kept as length-1 axes), 0 where it is inf or nan.
+
+    The shift that keeps ``exp(x - max)`` from overflowing; where the maximum is not finite no
+    shift is safe (inf - inf is nan), so none is made and an all -inf slice gives -inf, not nan.
+    """
+    top = np.max(x, axis=axis, keepdims=True)
+    return np.where(np.isfinite(top), top, 0.0)
 
 
 def expand_reduced(g: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:

@@ -171,20 +171,19 @@ def _tensor(x: Any, loss: str, name: str):
 
 
 def _data(x: Any) -> np.ndarray:
+    """The array of a node (Value or Tensor), or ``x`` itself as an array."""
     from .node import Node
 
-    return x.data if isinstance(x, Node) else x
+    return x.data if isinstance(x, Node) else np.asarray(x)
 
 
 def _classification_inputs(scores: Any, y: Any, loss: str):
-    from .node import Node
-
     scores = _tensor(scores, loss, "scores")
     if scores.data.ndim != 2:
         raise ValueError(f"{loss}: scores must be 2-D (N examples, C classes), got shape "
                          f"{scores.shape}")
     n, c = scores.shape
-    labels = y.data if isinstance(y, Node) else np.asarray(y)
+    labels = _data(y)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{loss}: y must hold integer class labels, got dtype {labels.dtype} "
                         f"(convert with y.astype(int))")
@@ -207,7 +206,7 @@ def _same_shape_target(pred: Any, target: Any, loss: str, pred_name: str):
 
     if not isinstance(target, Node):
         target = np.asarray(target, dtype=np.float64)
-    shape = np.shape(target.data if isinstance(target, Node) else target)
+    shape = np.shape(_data(target))
     if shape != pred.shape:
         raise ValueError(f"{loss}: target shape {shape} does not match {pred_name} shape "
                          f"{pred.shape}")

@@ -5,30 +5,41 @@ Each row is an :class:`Op`. The scalar :class:`~autograd.Value` and the numpy-ba
 
 Two kinds of rule:
 
-* **Elementwise** rows give ``partials(m, out, *xs, *params)``: the local gradients
-  d out / d x_i, one per input, evaluated at the forward values. For a Value they are floats stored
-  on the node as ``.local_grads`` (the numbers a circuit diagram writes on its wires); the backward
-  pass multiplies each by the upstream gradient ``g``. For a Tensor they are arrays (or scalars)
-  that broadcast against ``out``, and the engine sums ``g * partial`` back down to each input's
-  shape, so no rule ever deals with broadcasting.
+* **Elementwise** rows give ``partials``: the local gradients d out / d x_i, one per input,
+  evaluated at the forward values. Either one function ``partials(m, out, *xs, *params)``
+  returning all of them as a tuple (cheap rules: ``+``, ``*``, ``exp``), or, like ``vjp``, a
+  tuple of one function per input, ``partials[i](m, out, *xs, *params)``, when a partial can be
+  costly or undefined where the other input needs none: ``a ** b`` has d/db = a^b ln a, which
+  does not exist for a negative base, so ``x ** np.array([2., 3.])`` or ``2 ** x`` must not ask
+  for it. :func:`local_gradients` evaluates either form, giving None for an input whose gradient
+  is not needed (a Tensor with ``requires_grad=False``, a Value :class:`~autograd.Constant`).
+  For a Value the partials are floats stored on the node as ``.local_grads`` (the numbers a
+  circuit diagram writes on its wires); the backward pass multiplies each by the upstream
+  gradient ``g``. For a Tensor they are arrays (or scalars) that broadcast against ``out``, and
+  the engine sums ``g * partial`` back down to each input's shape, so no rule ever deals with
+  broadcasting.
 * **Structural** rows (matrix product, reductions, indexing) give ``vjp(g, out, *xs, *params)``:
   the vector-Jacobian product, returning one gradient per input, already in that input's shape.
 
 ``m`` is the math namespace: :mod:`autograd.scalar_math` for floats, :mod:`autograd.array_math`
-for arrays. Both offer the same names and honour strict mode. ``params`` are non-differentiable
-arguments of the operation (a number exponent, an axis) kept on the node.
+for arrays. Both offer the same names and honour strict mode, in which an infinite local gradient
+(d sqrt(x)/dx at x = 0) raises too, naming the derivative. Both refuse the same things, at
+different times: a Value computes its partials when it is built, so ``Value(0.0).sqrt()`` raises
+at once; a Tensor computes them when the backward pass reaches it, so ``backward()`` raises.
+``params`` are non-differentiable arguments of the operation (a number exponent, an axis) kept on
+the node.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import array_math
 
-__all__ = ["Op", "ELEMENTWISE", "STRUCTURAL", "ALL_OPS",
+__all__ = ["Op", "local_gradients", "ELEMENTWISE", "STRUCTURAL", "ALL_OPS",
            "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "POW_VALUE", "EXP", "LOG", "TANH", "SIGMOID",
            "RELU", "ABS", "SQRT", "SUM", "LINEAR",
            "MATMUL", "TRANSPOSE", "RESHAPE", "REDUCE_SUM", "MEAN", "MAX", "INDEX", "LOGSUMEXP"]
@@ -43,7 +54,8 @@ class Op:
         symbol: what the gate shows in a diagram and what ``node.op`` returns, e.g. ``"*"``.
         forward: ``forward(m, *xs, *params) -> out``.
         partials: for elementwise rows, ``partials(m, out, *xs, *params) -> tuple`` of local
-            gradients d out / d x_i.
+            gradients d out / d x_i, or a tuple with one such function per input (see
+            :func:`local_gradients`).
         vjp: for structural rows, a tuple with one rule per input,
             ``vjp[i](g, out, *xs, *params) -> gradient of input i`` (so the engine computes only
             the gradients it needs; a batch dimension may be left for the engine to sum).
@@ -53,12 +65,38 @@ class Op:
     name: str
     symbol: str
     forward: Callable[..., Any]
-    partials: Optional[Callable[..., tuple]] = None
+    partials: Union[None, Callable[..., tuple], Tuple[Callable[..., Any], ...]] = None
     vjp: Optional[Callable[..., tuple]] = None
     math: str = ""
 
     def __repr__(self) -> str:
         return f"Op({self.name!r}, {self.symbol!r})"
+
+
+def local_gradients(op: Op, m: Any, out: Any, xs: Sequence[Any], params: tuple = (),
+                    needed: Optional[Sequence[bool]] = None) -> tuple:
+    """The local gradients d out / d x_i of an elementwise row at the forward values.
+
+    Args:
+        op: an elementwise row.
+        m: the math namespace (:mod:`autograd.scalar_math` or :mod:`autograd.array_math`).
+        out: the forward result.
+        xs: the inputs' values.
+        params: the op's parameters.
+        needed: one flag per input, True where its gradient is wanted (all if None). A row with
+            one rule per input evaluates only the wanted ones and gives None for the others; a
+            row with one function for all inputs computes every partial (they are cheap).
+
+    Returns:
+        One local gradient (or None) per input.
+    """
+    rule = op.partials
+    if type(rule) is tuple:
+        if needed is None:
+            return tuple(partial(m, out, *xs, *params) for partial in rule)
+        return tuple(partial(m, out, *xs, *params) if wanted else None
+                     for partial, wanted in zip(rule, needed))
+    return rule(m, out, *xs, *params)
 
 
 ONE_ONE = (1.0, 1.0)
@@ -87,12 +125,13 @@ NEG = Op("neg", "*-1",
          math="d(-x)/dx = -1")
 POW = Op("pow", "**",
          forward=lambda m, x, p: m.pow(x, p),
-         partials=lambda m, out, x, p: (p * m.pow(x, p - 1.0) if p != 0.0 else 0.0,),
+         partials=lambda m, out, x, p: (m.pow_slope(x, p),),  # p x^(p-1)
          math="d(x^p)/dx = p x^(p-1)  (p a number)")
 POW_VALUE = Op("pow_value", "**",
                forward=lambda m, a, b: m.pow(a, b),
-               partials=lambda m, out, a, b: (b * m.pow(a, b - 1.0),
-                                              m.xlogy(out, a, "d(a ** b)/db = a ** b * log(a)")),
+               # one rule per input: d/db needs log(a), which 2 ** x has but (-2) ** 2 has not
+               partials=(lambda m, out, a, b: m.pow_slope(a, b),  # b a^(b-1)
+                         lambda m, out, a, b: m.xlogy(out, a, "d(a ** b)/db = a ** b * log(a)")),
                math="d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a")
 EXP = Op("exp", "exp",
          forward=lambda m, x: m.exp(x),
@@ -120,7 +159,7 @@ ABS = Op("abs", "abs",
          math="d|x|/dx = sign(x)")
 SQRT = Op("sqrt", "sqrt",
           forward=lambda m, x: m.sqrt(x),
-          partials=lambda m, out, x: (m.div(0.5, out, "0.5 / sqrt(x)"),),
+          partials=lambda m, out, x: (m.sqrt_slope(out),),  # 0.5 / out
           math="d sqrt(x)/dx = 1 / (2 sqrt(x))")
 
 # Variadic rows for the scalar engine: one node instead of a chain of binary gates.

@@ -13,7 +13,8 @@ import math
 
 from . import modes
 
-__all__ = ["exp", "log", "xlogy", "tanh", "sigmoid", "sqrt", "div", "pow", "sign", "step",
+__all__ = ["exp", "log", "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "div", "pow",
+           "pow_slope", "sign", "step",
            "maximum", "fsum", "affine", "affine_partials"]
 
 _INF = math.inf
@@ -71,6 +72,15 @@ def sqrt(x: float) -> float:
     return _NAN
 
 
+def sqrt_slope(out: float) -> float:
+    """d sqrt(x)/dx = 0.5 / sqrt(x), from ``out = sqrt(x)``; infinite at x = 0 (strict: raises)."""
+    if out != 0.0:
+        return 0.5 / out
+    if modes._strict:
+        raise modes.zero_division(f"d sqrt(x)/dx = 1 / (2 sqrt(x)) is infinite at x = {out!r}")
+    return _INF
+
+
 def div(a: float, b: float, what: str = "a / b") -> float:
     """a / b; division by zero raises in strict mode and follows IEEE 754 otherwise."""
     try:
@@ -101,6 +111,19 @@ def pow(a: float, b: float) -> float:
         if modes._strict:
             raise modes.overflow(f"a ** b overflows float64 at a = {a!r}, b = {b!r}") from None
         return _INF
+
+
+def pow_slope(x: float, p: float) -> float:
+    """d(x ** p)/dx = p * x ** (p - 1); where that is infinite strict mode raises, naming it."""
+    if p == 0.0:
+        return 0.0  # x ** 0 is constant, also at x = 0 where x ** -1 is not finite
+    try:
+        return p * pow(x, p - 1.0)
+    except (ZeroDivisionError, OverflowError) as error:  # raised in strict mode only
+        rule = f"d(x ** {p!r})/dx = {p!r} * x ** {p - 1.0!r}"
+        if isinstance(error, ZeroDivisionError):
+            raise modes.zero_division(f"{rule} is infinite at x = {x!r}") from None
+        raise modes.overflow(f"{rule} overflows float64 at x = {x!r}") from None
 
 
 def sign(x: float) -> float:

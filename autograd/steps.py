@@ -10,6 +10,8 @@ The same text is the caption of each frame of the diagram step-through (:mod:`vi
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
 from typing import Any, List, Tuple
 
@@ -45,17 +47,38 @@ def node_name(node: Any, precision: int = 4) -> str:
 
 
 def _expression(node: Any, precision: int) -> str:
+    """How a gate reads: ``a * b``, ``x ** 2``, ``-x``, ``W[0:2]``, ``sum(x, axis=1)``."""
     names = [node_name(x, precision) for x in node.inputs]
     op = node.op
-    if len(names) == 2 and not op.isalpha():
-        params = "".join(format_number(p, precision) for p in node.params)
-        return f"{names[0]} {op}{params} {names[1]}" if not params else f"{names[0]} {op} {params}"
-    if node.params:
-        args = ", ".join(names + [format_number(p, precision) for p in node.params])
-        return f"{names[0]} {op} {args.split(', ', 1)[1]}" if op == "**" else f"{op}({args})"
+    params = node.params
     if op == "*-1":
         return f"-{names[0]}"
-    return f"{op}({', '.join(names)})"
+    if op == "index":
+        return f"{names[0]}{params[0]!r}"
+    if not op.isalpha() and len(names) + len(params) == 2:  # a + b, a ** b, x ** 2
+        right = names[1] if len(names) == 2 else _format_param(params[0], precision)
+        return f"{names[0]} {op} {right}"
+    named = zip(_param_names(node._op)[len(names):], params)
+    args = names + [f"{name}={_format_param(p, precision)}" for name, p in named]
+    return f"{op}({', '.join(args)})"
+
+
+@functools.lru_cache(maxsize=None)
+def _param_names(op: Any) -> Tuple[str, ...]:
+    """The names ``op.forward`` gives its inputs and parameters, in order (``m`` left out).
+
+    A node's params follow its inputs, so for ``x.sum(axis=1)`` (one input) they are named from
+    the second name on: ``("x", "axis", "keepdims")`` gives ``axis=1``.
+    """
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = [p.name for p in inspect.signature(op.forward).parameters.values() if p.kind in kinds]
+    return tuple(names[1:])
+
+
+def _format_param(p: Any, precision: int) -> str:
+    if isinstance(p, (bool, tuple)) or p is None:
+        return repr(p)
+    return format_number(p, precision)
 
 
 @dataclass
@@ -68,7 +91,8 @@ class BackwardStep:
         node: the gate whose upstream gradient is being passed on.
         upstream: ``node.grad`` when the step ran, d root / d node.
         contributions: ``(input, local, product)`` for each input, in operand order (constant
-            inputs included, though the text leaves them out).
+            inputs included, though the text leaves them out, except where the gate computed no
+            partial for them: the 2 in ``2 ** x``, a Tensor with ``requires_grad=False``).
     """
 
     index: int

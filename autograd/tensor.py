@@ -37,8 +37,9 @@ A Tensor and a scalar Value are never mixed: ``tensor * value`` raises a TypeErr
 
 from __future__ import annotations
 
+import contextlib
 import numbers
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -84,11 +85,18 @@ def _float_dtype(dtype: Any) -> np.dtype:
     return resolved
 
 
+_NUMPY_AS_IS = contextlib.nullcontext()
+
+
+def _ieee_unless_strict() -> Any:
+    """The numpy error state for gate work: unchanged in strict mode (:mod:`autograd.array_math`
+    checks what it must), numpy's inf/nan warnings silenced when strict mode is off."""
+    return _NUMPY_AS_IS if modes._strict else np.errstate(all="ignore")
+
+
 def _forward(op: ops.Op, *args: Any) -> Any:
-    """``op.forward`` on arrays; with strict mode off numpy's inf/nan warnings are silenced."""
-    if modes._strict:
-        return op.forward(array_math, *args)
-    with np.errstate(all="ignore"):
+    """``op.forward`` on arrays."""
+    with _ieee_unless_strict():
         return op.forward(array_math, *args)
 
 
@@ -202,13 +210,38 @@ def _times(g: np.ndarray, local: Any) -> Any:
     return g * local
 
 
-def _fit(product: Any, shape: Tuple[int, ...]) -> np.ndarray:
-    """A gradient contribution as an array of the input's shape (broadcast axes summed away)."""
+def _fit(product: Any, x: np.ndarray, op: ops.Op) -> np.ndarray:
+    """A gradient contribution as an array of input ``x``'s shape and dtype (broadcast axes
+    summed away; the float64 product of a float32 input cast to float32).
+
+    Raises:
+        RuntimeError: if the product still has another shape: a rule of ``op`` is wrong.
+    """
     if type(product) is not _ndarray:
         product = np.asarray(product)
+    shape = x.shape
     if product.shape != shape:
         product = array_math.unbroadcast(product, shape)
+        if product.shape != shape:
+            raise RuntimeError(f"internal error in the {op.name!r} gate: its gradient rule gave "
+                               f"an input of shape {shape} a gradient of shape {product.shape} "
+                               f"(please report this)")
+    if product.dtype != x.dtype:
+        product = product.astype(x.dtype)
     return product
+
+
+def _permutation(axes: Tuple[Any, ...], ndim: int) -> Tuple[int, ...]:
+    """``axes`` of ``transpose`` with negative axes counted from the end, checked to be a
+    permutation of 0..ndim-1 (the gradient undoes it with the inverse permutation)."""
+    if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axes):
+        raise TypeError(f"transpose(axes) needs ints, got {axes!r}")
+    normalised = tuple(int(a) + ndim if a < 0 else int(a) for a in axes)
+    if sorted(normalised) != list(range(ndim)):
+        raise ValueError(f"transpose(axes) needs a permutation of the {ndim} axes 0..{ndim - 1} "
+                         f"(negative axes count from the end), got {tuple(axes)} for a tensor "
+                         f"with {ndim} dimension{'s' if ndim != 1 else ''}")
+    return normalised
 
 
 class Tensor(Node):
@@ -273,15 +306,20 @@ class Tensor(Node):
     def local_grads(self) -> Optional[tuple]:
         """d self / d input for each input of an elementwise gate (arrays or numbers, computed now).
 
-        ``()`` for a leaf. For a structural gate (``@``, ``sum``, indexing ...) one None per
-        input: its gradient is a vector-Jacobian product, not a local derivative to multiply by.
+        ``()`` for a leaf; None for an input with ``requires_grad=False`` where the rule gives
+        each input its own partial (``2 ** x`` has no d/d2). For a structural gate (``@``,
+        ``sum``, indexing ...) one None per input: its gradient is a vector-Jacobian product, not
+        a local derivative to multiply by.
         """
         op = self._op
         if op is None:
             return ()
+        inputs = self.inputs
         if op.partials is None:
-            return (None,) * len(self.inputs)
-        return op.partials(array_math, self.data, *[x.data for x in self.inputs], *self.params)
+            return (None,) * len(inputs)
+        with _ieee_unless_strict():
+            return ops.local_gradients(op, array_math, self.data, [x.data for x in inputs],
+                                       self.params, [x.requires_grad for x in inputs])
 
     def numpy(self) -> np.ndarray:
         """The data array (not a copy)."""
@@ -300,6 +338,21 @@ class Tensor(Node):
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
+
+    def __bool__(self) -> bool:
+        """The truth of a one-element tensor's value, as in numpy and PyTorch; else ambiguous."""
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.data.shape} is "
+                             f"ambiguous (it has {self.data.size} entries, not one): use "
+                             f"(t.data != 0).any() or .all()")
+        return bool(self.data.reshape(()))
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        """``t[0], t[1], ...`` along the first axis, each an index gate, as PyTorch iterates."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor (use t.item() for its value)")
+        for i in range(len(self.data)):
+            yield self[i]
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, threshold=8, edgeitems=2, separator=", ",
@@ -345,20 +398,16 @@ class Tensor(Node):
         return self
 
     def __pow__(self, exponent):
-        """``x ** p``: a number p (or a constant one-element tensor) is a parameter of one
-        ``pow`` gate; a tensor exponent that needs a gradient makes a two-input gate."""
-        if isinstance(exponent, Tensor):
-            if exponent.requires_grad or exponent.size != 1:
-                return _binary(ops.POW_VALUE, self, exponent, "**")
-            exponent = exponent.data
-        elif isinstance(exponent, Node):
-            _operand(exponent, "**", self)
-        if isinstance(exponent, numbers.Real) or (
-                isinstance(exponent, np.ndarray) and exponent.size == 1
-                and exponent.dtype.kind in "biuf"):
-            p = float(np.reshape(exponent, ()))
-            return _make(ops.POW, (self,), _forward(ops.POW, self.data, p), (p,))
-        return _binary(ops.POW_VALUE, self, _operand(exponent, "**", self), "**")
+        """``x ** p``: a number p (or a 0-d constant) is a parameter of one ``pow`` gate; any
+        other exponent makes a two-input gate that broadcasts as numpy does."""
+        if isinstance(exponent, numbers.Real):
+            p = float(exponent)
+        else:
+            other = _operand(exponent, "**", self)
+            if other.requires_grad or other.data.ndim:
+                return _binary(ops.POW_VALUE, self, other, "**")
+            p = float(other.data)
+        return _make(ops.POW, (self,), _forward(ops.POW, self.data, p), (p,))
 
     def __rpow__(self, base):
         return _binary(ops.POW_VALUE, _operand(base, "**", self), self, "**")
@@ -431,7 +480,7 @@ class Tensor(Node):
         """The axes reversed (no arguments) or permuted: ``t.transpose(1, 0, 2)``."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        params = (tuple(int(a) for a in axes),) if axes else ()
+        params = (_permutation(axes, self.data.ndim),) if axes else ()
         return _make(ops.TRANSPOSE, (self,), _forward(ops.TRANSPOSE, self.data, *params),
                      params)
 
@@ -472,9 +521,7 @@ class Tensor(Node):
         ``local`` is the elementwise partial (an array or a number) or the string ``"vjp"`` for a
         structural gate; ``product`` is the input's share of the gradient, in the input's shape.
         """
-        if modes._strict:
-            return self._chain_rule()
-        with np.errstate(all="ignore"):
+        with _ieee_unless_strict():
             return self._chain_rule()
 
     def _chain_rule(self) -> List[Tuple["Tensor", Any, np.ndarray]]:
@@ -487,36 +534,31 @@ class Tensor(Node):
         params = self.params
         found = []
         if op.partials is not None:
-            partials = op.partials(array_math, self.data, *xs, *params)
+            partials = ops.local_gradients(op, array_math, self.data, xs, params,
+                                           [x.requires_grad for x in inputs])
             done = {}  # x * x: both inputs are x with local x, so one product serves both
             for x, local in zip(inputs, partials):
                 if x.requires_grad:
                     key = (id(x), id(local))
                     product = done.get(key)
                     if product is None:
-                        product = done[key] = _fit(_times(g, local), x.data.shape)
+                        product = done[key] = _fit(_times(g, local), x.data, op)
                     found.append((x, local, product))
         else:
             out = self.data
             for x, rule in zip(inputs, op.vjp):
                 if x.requires_grad:
-                    found.append((x, VJP, _fit(rule(g, out, *xs, *params), x.data.shape)))
+                    found.append((x, VJP, _fit(rule(g, out, *xs, *params), x.data, op)))
         return found
 
     def _apply(self, contributions: list) -> None:
         # A step-through keeps each product in its BackwardStep, so none may be added to in place.
-        if modes._strict:
+        with _ieee_unless_strict():
             self._accumulate(contributions, exclusive=False)
-        else:
-            with np.errstate(all="ignore"):
-                self._accumulate(contributions, exclusive=False)
 
     def _propagate(self) -> None:
-        if modes._strict:
+        with _ieee_unless_strict():
             self._accumulate(self._chain_rule(), exclusive=True)
-        else:
-            with np.errstate(all="ignore"):
-                self._accumulate(self._chain_rule(), exclusive=True)
 
     def _accumulate(self, contributions: list, exclusive: bool) -> None:
         """Add each product to its input's grad; in place only into an array the input owns.
@@ -526,8 +568,9 @@ class Tensor(Node):
         read-only broadcast of it. An input
         whose grad is a fresh array owns it (``_owns_grad``) and later contributions are added in
         place, as PyTorch accumulates; otherwise a new array is made, so shared arrays are never
-        changed. A leaf's first gradient is always an array of its own (copied if it is not fresh),
-        so that ``W.grad`` is never a read-only broadcast or another node's gradient.
+        changed. A leaf's first gradient is always an array of its own, copied unless it is fresh
+        and ``exclusive`` (a step-through keeps every product in its step), so that ``W.grad`` is
+        never a read-only broadcast, another node's gradient or a step's record.
         """
         g = self.grad
         given = set()
@@ -537,10 +580,12 @@ class Tensor(Node):
             given.add(id(product))
             current = x.grad
             if current is None:
-                if not fresh and not x.inputs:
-                    product, fresh = product.copy(), exclusive
-                x.grad = product
-                x._owns_grad = fresh and exclusive
+                if not x.inputs and not (fresh and exclusive):
+                    x.grad = product.copy()
+                    x._owns_grad = True
+                else:
+                    x.grad = product
+                    x._owns_grad = fresh and exclusive
             elif x._owns_grad:
                 current += product
             else:

@@ -9,6 +9,8 @@
 Each operator looks its rule up in :mod:`autograd.ops`, computes the forward value and the local
 gradients at once, and stores them on the new node: ``f.local_grads == (-4.0, 3.0)`` above, the
 d f / d q = z and d f / d z = q of the lecture.
+
+A Value is true when its number is nonzero, as a float is (and as a one-element Tensor is).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ def _as_float(data: object, where: str) -> float:
         return data
     if isinstance(data, numbers.Real):
         return float(data)  # also turns numpy scalars (np.float64 is a float subclass) into floats
+    if isinstance(data, Node):
+        raise _mixing_error(data, where)
     size = getattr(data, "size", None)
     if size == 1 and getattr(data, "dtype", None) is not None and data.dtype.kind in "biuf":
         return float(data.reshape(()))  # a one-element numpy array
@@ -40,6 +44,11 @@ def _as_float(data: object, where: str) -> float:
     hint = " (for arrays use autograd.Tensor)" if shape is not None or isinstance(
         data, (list, tuple)) else ""
     raise TypeError(f"{where} needs a real number, got {what}: {data!r:.60}{hint}")
+
+
+def _mixing_error(node: Node, where: str) -> TypeError:
+    return TypeError(f"{where} got a {type(node).__name__} ({node!r:.60}): a Tensor and a Value "
+                     f"cannot be mixed (use Values throughout, or Tensors throughout)")
 
 
 def _make(op: ops.Op, inputs: tuple, data: float, local_grads: tuple,
@@ -67,6 +76,18 @@ def _unary(op: ops.Op, a: "Value") -> "Value":
     return _make(op, (a,), out, op.partials(scalar_math, out, x))
 
 
+def _pow_value(a: "Value", b: "Value") -> "Value":
+    """a ** b with a Value exponent. Its rule has one partial per input, each computed only for
+    an input that is not a :class:`Constant`: ``2 ** x`` needs no d/d2, and ``x ** Constant(2)``
+    no d/db (which would need log(x), undefined for x < 0)."""
+    op = ops.POW_VALUE
+    x, y = a.data, b.data
+    out = op.forward(scalar_math, x, y)
+    local_grads = ops.local_gradients(op, scalar_math, out, (x, y),
+                                      needed=(not a.is_constant, not b.is_constant))
+    return _make(op, (a, b), out, local_grads)
+
+
 def _operand(other: object, symbol: str) -> "Value":
     """The other operand of a binary operator as a Value (a number becomes a :class:`Constant`)."""
     if isinstance(other, Value):
@@ -92,7 +113,8 @@ class Value(Node):
         label (str): the name given, or ``""``.
         op (str): the gate's symbol, ``""`` for a leaf.
         inputs (tuple[Value, ...]): the operands, in order.
-        local_grads (tuple[float, ...]): d self / d input for each input.
+        local_grads (tuple[float | None, ...]): d self / d input for each input (None for a
+            Constant whose partial nobody needs, as the 2 in ``2 ** x``).
     """
 
     __slots__ = ()
@@ -119,6 +141,10 @@ class Value(Node):
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        """The truth of the number, as for a float (and a one-element Tensor, and PyTorch)."""
+        return bool(self.data)
 
     # The circuit's gates. Each builds one node from one row of the op table.
     def __add__(self, other):
@@ -153,14 +179,14 @@ class Value(Node):
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
-            return _binary(ops.POW_VALUE, self, exponent)
+            return _pow_value(self, exponent)
         p = _as_float(exponent, "Value ** exponent")
         x = self.data
         out = ops.POW.forward(scalar_math, x, p)
         return _make(ops.POW, (self,), out, ops.POW.partials(scalar_math, out, x, p), (p,))
 
     def __rpow__(self, base):
-        return _binary(ops.POW_VALUE, _operand(base, "**"), self)
+        return _pow_value(_operand(base, "**"), self)
 
     def __abs__(self):
         return _unary(ops.ABS, self)
@@ -186,7 +212,8 @@ class Value(Node):
     def sqrt(self) -> "Value":
         return _unary(ops.SQRT, self)
 
-    # How gradients flow through a scalar gate: upstream times local, added to each input.
+    # How gradients flow through a scalar gate: upstream times local, added to each input. A local
+    # gradient is None for a Constant input whose partial was not computed (see _pow_value).
     def _seed(self, gradient) -> None:
         seed = 1.0 if gradient is None else _as_float(gradient, "backward(gradient)")
         if self.inputs:
@@ -197,11 +224,13 @@ class Value(Node):
     def _propagate(self) -> None:
         g = self.grad
         for x, local in zip(self.inputs, self.local_grads):
-            x.grad += local * g
+            if local is not None:
+                x.grad += local * g
 
     def _contributions(self) -> list:
         g = self.grad
-        return [(x, local, local * g) for x, local in zip(self.inputs, self.local_grads)]
+        return [(x, local, local * g) for x, local in zip(self.inputs, self.local_grads)
+                if local is not None]
 
     def _apply(self, contributions: list) -> None:
         for x, _, product in contributions:

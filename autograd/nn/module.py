@@ -11,8 +11,8 @@ class Module:
     """Base class for models and layers, scalar or tensor.
 
     A subclass lists its trainable leaves in :meth:`parameters` (the default gathers them from
-    attributes that are modules, nodes marked as parameters, or lists of either) and computes its
-    output in ``__call__``/``forward``.
+    attributes that are modules, nodes marked as parameters, or lists, tuples and dicts (values,
+    in insertion order) of either) and computes its output in ``__call__``/``forward``.
     """
 
     def parameters(self) -> List:
@@ -52,4 +52,7 @@ def _parameters_in(value) -> Iterator:
             yield value
     elif isinstance(value, (list, tuple)):
         for item in value:
+            yield from _parameters_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():  # insertion order
             yield from _parameters_in(item)

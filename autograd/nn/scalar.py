@@ -29,6 +29,7 @@ import random
 from typing import Callable, List, Optional, Sequence, Union
 
 from .. import rng as _rng
+from ..node import Node
 from ..value import Constant, Value, linear
 from .module import Module
 
@@ -74,6 +75,10 @@ def _check_size(name: str, n: int) -> int:
 
 def _as_inputs(x: object, nin: int, who: str) -> List[Value]:
     """``x`` as a list of ``nin`` Values (numbers become Constants), or a clear error."""
+    if isinstance(x, Node) and not isinstance(x, Value):
+        raise TypeError(f"{who} works on scalar Values and got a {type(x).__name__} "
+                        f"({x!r:.60}): a Tensor and a Value cannot be mixed (pass numbers or "
+                        f"Values, or use autograd.nn.Linear for Tensors)")
     if isinstance(x, (Value, int, float)) and nin == 1:
         x = [x]
     try:

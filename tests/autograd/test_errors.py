@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import autograd
+import autograd.nn
 from autograd import DomainError, Value
 
 
@@ -206,3 +207,54 @@ def test_saturated_local_gradients_are_accurate_in_absolute_terms(x):
     e = math.exp(-abs(x))
     ds = e / (1.0 + e) ** 2
     assert abs(Value(x).sigmoid().local_grads[0] - ds) <= 2.0 ** -52
+
+
+@pytest.mark.parametrize("attempt, message", [
+    (lambda: Value(0.0).sqrt(), "d sqrt(x)/dx = 1 / (2 sqrt(x)) is infinite at x = 0.0"),
+    (lambda: Value(0.0) ** 0.5, "d(x ** 0.5)/dx = 0.5 * x ** -0.5 is infinite at x = 0.0"),
+    (lambda: Value(0.0) ** Value(0.25), "d(x ** 0.25)/dx = 0.25 * x ** -0.75 is infinite at "
+                                        "x = 0.0"),
+])
+def test_an_infinite_local_gradient_is_named_as_the_user_wrote_it(attempt, message, no_warnings):
+    with pytest.raises(ZeroDivisionError) as info:
+        attempt()
+    assert str(info.value) == message + " (autograd.set_strict(False) gives IEEE inf/nan instead)"
+    with autograd.strict(False):
+        node = attempt()
+    assert node.data == 0.0 and node.local_grads[0] == math.inf
+
+
+def test_an_overflowing_local_gradient_names_the_derivative(no_warnings):
+    x = Value(1e-200)  # x ** -1 = 1e200 is finite, its slope -x ** -2 = -1e400 is not
+    with autograd.strict(False):
+        assert (x ** -1).data == 1e200 and (x ** -1).local_grads == (-math.inf,)
+    with pytest.raises(OverflowError, match=re.escape(
+            "d(x ** -1.0)/dx = -1.0 * x ** -2.0 overflows float64 at x = 1e-200")):
+        x ** -1
+
+
+def test_tensor_refuses_the_same_infinite_slopes_in_backward(no_warnings):
+    from autograd import Tensor
+
+    for build, message in [
+            (lambda t: t.sqrt(), "d sqrt(x)/dx = 1 / (2 sqrt(x)) is infinite at x = 0"),
+            (lambda t: t ** 0.5, "d(x ** 0.5)/dx = 0.5 * x ** -0.5 is infinite at x = 0")]:
+        t = Tensor(np.array([0.0, 4.0]))
+        y = build(t)  # the forward value sqrt(0) = 0 is fine: a Tensor's partials are lazy
+        np.testing.assert_array_equal(y.data, [0.0, 2.0])
+        with pytest.raises(ZeroDivisionError, match=re.escape(
+                message + ": 1 bad entry of 2, the first x = 0.0")):
+            y.sum().backward()
+
+
+@pytest.mark.parametrize("attempt", [
+    lambda: Value(2.0) ** autograd.Tensor(3.0),
+    lambda: autograd.sum([autograd.Tensor(np.ones(3))]),
+    lambda: autograd.linear([Value(1.0)], [autograd.Tensor(1.0)], 0.0),
+    lambda: autograd.nn.Neuron(3)(autograd.Tensor(np.ones(3))),
+    lambda: autograd.nn.Neuron(1)(autograd.Tensor(1.0)),
+])
+def test_mixing_a_tensor_into_scalar_code_says_so(attempt):
+    with pytest.raises(TypeError, match="a Tensor and a Value cannot be mixed") as info:
+        attempt()
+    assert "needs a real number" not in str(info.value)

@@ -248,6 +248,9 @@ def test_sparse_checks_a_few_entries_of_a_big_matrix():
     assert len(check.checked) == 7 and len(set(check.checked)) == 7
     assert np.count_nonzero(~np.isnan(check.numeric)) == 7
     assert check.analytic.shape == (50, 40) and not np.isnan(check.analytic).any()
+    assert np.count_nonzero(np.isnan(check.errors)) == 50 * 40 - 7  # unchecked entries
+    for index in check.checked:
+        assert check.errors[index] == relative_error(check.analytic[index], check.numeric[index])
     assert report.max_error < 1e-7
     again = gradcheck_sparse(loss, [W], num_checks=7, seed=3)
     assert again.inputs[0].checked == check.checked          # the seed fixes the entries

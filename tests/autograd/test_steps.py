@@ -158,3 +158,36 @@ def test_steps_on_a_leaf_yield_nothing_but_seed():
     x = Value(1.0)
     assert list(x.backward_steps()) == []
     assert x.grad == 1.0
+
+
+def test_structural_gates_name_their_parameters():
+    np = pytest.importorskip("numpy")
+    x = autograd.Tensor(np.ones((2, 3)), label="x")
+    cases = [
+        (x.sum(axis=1, keepdims=True), "sum(x, axis=1, keepdims=True) = array(2, 1)"),
+        (x.mean(axis=(0, -1)), "mean(x, axis=(0, -1)) = 1"),
+        (x.max(), "max(x) = 1"),
+        (x.transpose(-1, 0), "transpose(x, axes=(1, 0)) = array(3, 2)"),
+        (x.reshape(3, 2), "reshape(x, shape=(3, 2)) = array(3, 2)"),
+        (x[np.arange(2), [0, 2]], "x[[0, 1], [0, 2]] = array(2,)"),
+        (x ** 2, "x ** 2 = array(2, 3)"),
+    ]
+    for node, text in cases:
+        node.label = "s"
+        gradient = np.ones(node.shape)
+        first = str(next(node.backward_steps(gradient))).splitlines()[0]
+        assert first.startswith(f"step 1/1: s = {text}, upstream grad"), first
+
+
+def test_an_infix_gate_with_a_parameter_keeps_both_operands():
+    np = pytest.importorskip("numpy")
+    from autograd.ops import Op
+    from autograd.tensor import _make
+
+    scaled_add = Op("scaled_add", "+α", forward=lambda m, a, b, alpha: a + alpha * b,
+                    partials=lambda m, out, a, b, alpha: (1.0, alpha), math="a + alpha b")
+    a = autograd.Tensor(np.ones(2), label="a")
+    b = autograd.Tensor(np.ones(2), label="b")
+    node = _make(scaled_add, (a, b), a.data + 0.5 * b.data, (0.5,))
+    first = str(next(node.backward_steps(np.ones(2)))).splitlines()[0]
+    assert first.startswith("step 1/1: +α(a, b, alpha=0.5) = array(2,)"), first

@@ -7,6 +7,7 @@ Gradient checks project the output onto fixed random weights R and differentiate
 from __future__ import annotations
 
 import gc
+import re
 import warnings
 from typing import Callable, Sequence
 
@@ -502,7 +503,8 @@ def test_strict_mode_names_the_op_the_count_and_the_first_bad_value():
 def test_strict_mode_checks_local_gradients_too():
     x = Tensor(np.array([0.0, 1.0]))
     y = x.sqrt()  # sqrt(0) = 0 is fine; its slope 1 / (2 sqrt(0)) is not
-    with pytest.raises(ZeroDivisionError, match="0.5 / sqrt"):
+    with pytest.raises(ZeroDivisionError, match=re.escape(
+            "d sqrt(x)/dx = 1 / (2 sqrt(x)) is infinite at x = 0: 1 bad entry of 2")):
         y.sum().backward()
 
 
@@ -548,3 +550,190 @@ def test_float32_stays_float32_with_number_operands():
     y.sum().backward()
     assert x.grad.dtype == np.float32
     np.testing.assert_allclose(x.grad, (0.5 * x.data + 1.0) / 3.0, rtol=1e-6)
+
+
+# -- transpose with negative axes; a rule giving the wrong shape is caught ------------------------
+
+def test_transpose_with_negative_axes_gives_the_transposed_gradient():
+    x = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    w = np.array([[10.0, 20.0], [30.0, 40.0]])
+    (x.transpose(-1, 0) * w).sum().backward()
+    np.testing.assert_array_equal(x.grad, w.T)  # d sum(x.T * w)/dx = w.T, not w
+
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    w = np.arange(10.0, 16.0).reshape(3, 2)
+    y = x.transpose(-1, -2)
+    assert y.params == ((1, 0),)  # stored normalised
+    (y * w).sum().backward()
+    assert x.grad.shape == (2, 3)
+    np.testing.assert_array_equal(x.grad, w.T)
+
+
+def test_transpose_with_negative_axes_by_centered_differences():
+    x = np.random.default_rng(3).standard_normal((2, 3, 4))
+    check(lambda t: t.transpose(0, -1, -2) * t.transpose((-3, 2, 1)), x)
+    assert Tensor(x).transpose(2, -3, 1).shape == (4, 2, 3)
+
+
+@pytest.mark.parametrize("axes, error", [
+    ((0, 0), ValueError), ((0, 2), ValueError), ((1,), ValueError), ((-3, 0), ValueError),
+    ((0, 1.0), TypeError),
+])
+def test_transpose_axes_must_be_a_permutation(axes, error):
+    with pytest.raises(error, match="transpose\\(axes\\)"):
+        Tensor(np.ones((2, 3))).transpose(*axes)
+
+
+def test_a_gradient_rule_of_the_wrong_shape_is_an_internal_error_not_a_wrong_gradient():
+    # A faulty structural row: its vjp forgets to transpose g back.
+    faulty = ops.Op("faulty_transpose", "faulty", forward=lambda m, x: x.T.copy(),
+                    vjp=(lambda g, out, x: g,), math="wrong on purpose")
+    x = Tensor(np.ones((2, 3)))
+    y = autograd.tensor._make(faulty, (x,), x.data.T.copy())
+    with pytest.raises(RuntimeError, match=re.escape(
+            "'faulty_transpose' gate: its gradient rule gave an input of shape (2, 3) a "
+            "gradient of shape (3, 2)")):
+        y.sum().backward()
+
+
+# -- ** : each input's partial only where it is needed; numpy broadcasting -------------------------
+
+def test_pow_by_a_constant_array_needs_no_log_of_a_negative_base():
+    x = Tensor(np.array([-2.0, 3.0]))
+    y = x ** np.array([2.0, 3.0])
+    assert y.op == "**" and y.inputs[0] is x
+    np.testing.assert_array_equal(y.data, [4.0, 27.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [-4.0, 27.0])  # 2 * -2, 3 * 3 ** 2
+    assert y.local_grads[1] is None  # d/db is never formed for a constant exponent
+
+    x = Tensor(np.array([-2.0, 3.0]))
+    (x ** Tensor(np.array([2.0, 2.0]), requires_grad=False)).sum().backward()
+    np.testing.assert_array_equal(x.grad, [-4.0, 6.0])
+
+
+def test_pow_with_a_constant_zero_base():
+    t = Tensor(np.array([0.5, 2.0]))
+    y = 0.0 ** t
+    np.testing.assert_array_equal(y.data, [0.0, 0.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(t.grad, [0.0, 0.0])  # d 0 ** t/dt = 0 ** t log 0 -> 0, t > 0
+
+    t = Tensor(np.array([0.5, 3.0]))
+    (2.0 ** t).sum().backward()
+    np.testing.assert_allclose(t.grad, 2.0 ** t.data * np.log(2.0), rtol=1e-15)
+
+
+@pytest.mark.parametrize("exponent, shape, gate", [
+    (np.array([[2.0]]), (1, 3), "pow_value"),
+    (np.array([2.0]), (3,), "pow_value"),
+    (Tensor(np.array([[2.0]]), requires_grad=False), (1, 3), "pow_value"),
+    (np.array(2.0), (3,), "pow"),
+    (np.float64(2.0), (3,), "pow"),
+    (Tensor(2.0, requires_grad=False), (3,), "pow"),
+    (2, (3,), "pow"),
+])
+def test_pow_broadcasts_like_numpy(exponent, shape, gate):
+    x = Tensor(np.array([1.0, 2.0, 3.0]))
+    y = x ** exponent
+    assert y.shape == shape == (x.data ** np.asarray(getattr(exponent, "data", exponent))).shape
+    assert y._op.name == gate
+    if gate == "pow":
+        assert y.params == (2.0,)
+    np.testing.assert_array_equal(y.data.reshape(-1), [1.0, 4.0, 9.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0, 6.0])
+
+
+def test_pow_by_a_learned_exponent_still_checks_the_log():
+    x = Tensor(np.array([-2.0, 3.0]))
+    b = Tensor(np.array([2.0, 2.0]))
+    with pytest.raises(DomainError, match=re.escape("d(a ** b)/db")):
+        (x ** b).sum().backward()
+
+
+# -- float32 -------------------------------------------------------------------------------------
+
+def test_float32_exp_overflow_is_named_with_the_float32_limit():
+    with pytest.raises(OverflowError, match=re.escape(
+            "exp(x) overflows float32 (x must be < 88.72): 1 bad entry of 2, the first x = 100.0")):
+        Tensor(np.array([100.0, 1.0]), dtype=np.float32).exp()
+    out = Tensor(np.array([88.0, 1.0]), dtype=np.float32).exp()
+    assert out.data.dtype == np.float32 and np.isfinite(out.data).all()
+
+
+def test_bad_entry_report_with_no_bad_entry():
+    from autograd import array_math
+
+    assert array_math._bad_entries(np.zeros(3, dtype=bool), np.ones(3), "x") == \
+        "0 bad entries of 3"
+    assert array_math._bad_entries(np.array([False, True]), np.array([1.0, -2.0]), "x") == \
+        "1 bad entry of 2, the first x = -2.0"
+
+
+def test_float32_leaves_get_float32_gradients():
+    x = Tensor(np.array([1.0, -1.0]), dtype=np.float32)
+    x.relu().sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0])
+
+    x = Tensor(np.array([1.0, -1.0]), dtype=np.float32)
+    (x * np.array([1.0, 2.0])).sum().backward()  # a float64 constant
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [1.0, 2.0])
+
+    x = Tensor(np.array([1.0, 3.0]), dtype=np.float32)
+    w = Tensor(np.array([0.5, 0.25]))
+    (x * w).sum().backward()
+    assert (x.grad.dtype, w.grad.dtype) == (np.float32, np.float64)
+    np.testing.assert_array_equal(x.grad, [0.5, 0.25])
+    np.testing.assert_array_equal(w.grad, [1.0, 3.0])
+
+
+# -- logsumexp of a 0-d tensor ---------------------------------------------------------------------
+
+def test_logsumexp_and_softmax_of_a_0d_tensor():
+    from autograd import array_math
+
+    t = Tensor(3.0)
+    y = t.logsumexp()
+    assert y.shape == () and y.item() == 3.0
+    y.backward()
+    assert t.grad == 1.0
+    assert array_math.softmax(np.array(3.0)) == 1.0
+    assert Tensor(-np.inf).logsumexp().item() == -np.inf  # not nan
+    np.testing.assert_array_equal(array_math.softmax(np.array([-np.inf, 0.0])), [0.0, 1.0])
+
+
+# -- a leaf's grad after a step-through is its own array ---------------------------------------
+
+def test_leaf_grad_after_a_step_through_is_not_the_steps_record():
+    A = Tensor(np.array([1.0, 2.0, 3.0]))
+    steps = list((A * 2.0).sum().backward_steps())
+    product = steps[-1].contributions[0][2]
+    np.testing.assert_array_equal(product, [2.0, 2.0, 2.0])
+    A.grad *= 0.5  # a gradient clip, in place
+    np.testing.assert_array_equal(A.grad, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(product, [2.0, 2.0, 2.0])  # what the step showed stays shown
+    assert not np.shares_memory(A.grad, product)
+
+
+# -- truth value and iteration -------------------------------------------------------------------
+
+def test_truth_value_of_one_element_tensors():
+    assert bool(Tensor(0.0)) is False and bool(Tensor(2.0)) is True
+    assert bool(Tensor(np.array([0.0]))) is False and bool(Tensor(np.array([[3.0]]))) is True
+    for many in (np.array([1.0, 2.0]), np.zeros(0)):
+        with pytest.raises(ValueError, match="ambiguous"):
+            bool(Tensor(many))
+
+
+def test_iteration_yields_rows_as_index_gates():
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(Tensor(5.0))
+    t = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    rows = list(t)
+    assert len(rows) == 2 and all(r.op == "index" for r in rows)
+    np.testing.assert_array_equal(rows[1].data, [3.0, 4.0])
+    (rows[0] * 10.0 + rows[1]).sum().backward()
+    np.testing.assert_array_equal(t.grad, [[10.0, 10.0], [1.0, 1.0]])

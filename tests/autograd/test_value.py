@@ -247,3 +247,32 @@ def test_gate_context_tags_nodes():
     assert s.gate is g and s.inputs[1].gate is g
     assert x.gate is None
     assert (x * 2).gate is None
+
+
+def test_pow_value_computes_a_partial_only_for_an_input_that_is_not_a_constant():
+    # d(a ** b)/db = a ** b log a does not exist for a = -8: a constant exponent never asks.
+    a = Value(-8.0)
+    f = a ** Constant(2.0)
+    assert f.data == 64.0 and f.local_grads == (-16.0, None)
+    f.backward()
+    assert a.grad == -16.0
+
+    # d(a ** b)/da = b a ** (b - 1) is infinite at a = 0: a constant base never asks.
+    b = Value(0.5)
+    g = 0.0 ** b
+    assert g.data == 0.0 and g.local_grads == (None, 0.0)  # 0 ** b log 0 -> 0 for b > 0
+    g.backward()
+    assert b.grad == 0.0
+
+    x = Value(3.0, label="x")
+    h = 2 ** x
+    assert h.local_grads == (None, 8.0 * math.log(2.0))
+    steps = list(h.backward_steps())
+    assert [c[0] for c in steps[0].contributions] == [x]  # the constant has no product
+    assert str(steps[0]).splitlines()[0] == "step 1/1: 2 ** x = 8, upstream grad 1"
+    assert x.grad == 8.0 * math.log(2.0)
+
+
+def test_truth_value_of_a_value_is_that_of_its_number():
+    assert bool(Value(0.0)) is False and bool(Value(-1.5)) is True
+    assert bool(Value(0.0) + 1) is True

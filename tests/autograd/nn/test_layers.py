@@ -173,3 +173,16 @@ def test_two_layer_net_learns_with_sgd():
         net.loss(X, y, reg=1e-4).backward()
         opt.step()
     assert (net.predict(X) == y).mean() >= 0.95
+
+
+def test_parameters_held_in_a_dict_are_found_in_insertion_order():
+    class TwoHeads(Module):
+        def __init__(self):
+            self.trunk = Linear(4, 3)
+            self.heads = {"b": Linear(3, 2), "a": Linear(3, 1)}
+            self.scale = {"s": Tensor(np.ones(1)), "data": Tensor(np.ones(2), requires_grad=False)}
+
+    model = TwoHeads()
+    expected = [model.trunk.W, model.trunk.b, model.heads["b"].W, model.heads["b"].b,
+                model.heads["a"].W, model.heads["a"].b, model.scale["s"]]
+    assert [id(p) for p in model.parameters()] == [id(p) for p in expected]
