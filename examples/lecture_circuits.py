@@ -7,7 +7,9 @@
   shows the combined local gradient (1 - s) s = 0.1966.
 * ``svm_hinge.svg``: the multiclass SVM loss of one example, scores s = W x for cat, car, frog
   (3.2, 5.1, -1.7 as in the notes): L = max(0, 5.1 - 3.2 + 1) + max(0, -1.7 - 3.2 + 1) = 2.9.
-  The product W x is a named gate drawn collapsed: one box with three outputs.
+  The product W x is a named gate drawn collapsed: one box with three outputs. s_cat fans out to
+  both margins: its wire into the car margin carries -1, the one into the frog margin 0 (that
+  hinge is inactive), and they add up to d L / d s_cat = -1.
 * ``sigmoid_neuron_steps.html``: the backward pass of the neuron, one gate per frame, with
   Prev/Next buttons, the arrow keys and a slider (one self-contained file).
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
@@ -26,12 +25,17 @@ import autograd
 from autograd.steps import format_number
 
 from .expression import ExpressionError, build, parse_assignments
+from .render import FORMATS, GraphvizFailed, GraphvizNotFound, output_path
 
-__all__ = ["main", "build_parser", "FORMATS"]
+__all__ = ["main", "build_parser"]
 
 PROG = "circuitgrad"
-FORMATS = ("svg", "png", "pdf", "dot")
 USAGE_ERROR = 2
+
+# The arguments that hold text, and how an error message names each.
+_TEXT_ARGUMENTS = (("formula", "FORMULA"), ("assignments", "NAME=NUMBER"),
+                   ("output", "-o/--output"), ("title", "--title"), ("steps", "--steps"),
+                   ("frames", "--frames"))
 
 
 class CommandError(Exception):
@@ -75,11 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     draw.add_argument("formula", metavar="FORMULA", help='e.g. "x*y + z" (quote it)')
     draw.add_argument("assignments", metavar="NAME=NUMBER", nargs="*",
                       help="a value for each variable, e.g. x=-2 y=5 z=-4")
-    draw.add_argument("-o", "--output", default="circuit.svg", metavar="FILE",
-                      help="diagram file (default: circuit.svg); the suffix picks the format: "
-                      ".svg .png .pdf .dot")
+    draw.add_argument("-o", "--output", metavar="FILE",
+                      help="diagram file (default: circuit.svg, or circuit.FORMAT with --format); "
+                      "the suffix picks the format: .svg .png .pdf .dot")
     draw.add_argument("--format", choices=FORMATS,
-                      help="diagram format, overriding the suffix of --output")
+                      help="diagram format, for an --output without a suffix (it is appended); "
+                      "it must agree with a suffix that names a format")
     draw.add_argument("--steps", metavar="PAGE.html",
                       help="also write a self-contained HTML page stepping through the backward "
                       "pass one gate at a time")
@@ -111,6 +116,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """
     try:
         args = build_parser().parse_args(argv)
+        _check_text(args)
     except SystemExit as done:  # --help and --version
         return done.code if isinstance(done.code, int) else 0
     except CommandError as error:
@@ -125,13 +131,29 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _fail(message: str) -> int:
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")  # no lone surrogates
     print(f"{PROG}: error: {' '.join(message.split())}", file=sys.stderr)
     return USAGE_ERROR
 
 
+def _check_text(args: argparse.Namespace) -> None:
+    """Every text argument must be valid UTF-8 (Python keeps undecodable bytes as surrogates)."""
+    for field, name in _TEXT_ARGUMENTS:
+        value = getattr(args, field, None)
+        for text in value if isinstance(value, list) else [value]:
+            if text is None:
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = os.fsencode(text) if os.name == "posix" else text.encode(
+                    "utf-8", "backslashreplace")
+                raise CommandError(f"{name} {shown!r} is not valid UTF-8 text") from None
+
+
 def _draw(args: argparse.Namespace) -> List[str]:
     """Build, differentiate and draw; returns the lines to print."""
-    from . import GraphvizNotFound, save
+    from .render import save
     from .stepthrough import write_frames, write_stepthrough
 
     try:
@@ -149,7 +171,8 @@ def _draw(args: argparse.Namespace) -> List[str]:
     precision = args.precision
     options = dict(show_grads=not args.no_grads, local_grads=args.local_grads,
                    precision=precision, rankdir=args.rankdir)
-    lines = [f"{args.formula} = {format_number(output.data, precision)}"]
+    formula = args.formula.replace("\r", " ").replace("\n", " ")
+    lines = [f"{formula} = {format_number(output.data, precision)}"]
     if circuit.variables:
         width = max(len(name) for name in circuit.variables) + len(".grad")
         lines += [f"  {name + '.grad':<{width}} = {format_number(leaf.grad, precision)}"
@@ -165,31 +188,27 @@ def _draw(args: argparse.Namespace) -> List[str]:
             files = write_frames(output, args.frames, args.frames_format, title=args.title,
                                  **options)
             lines.append(f"wrote {len(files)} frames to {args.frames}")
-    except GraphvizNotFound as error:
+    except (GraphvizNotFound, GraphvizFailed) as error:
         raise CommandError(str(error)) from None
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
         raise CommandError(f"cannot write{where}: {error.strerror or error}") from None
-    except subprocess.CalledProcessError as error:
-        detail = (error.stderr or b"").decode(errors="replace") if isinstance(
-            error.stderr, bytes) else str(error.stderr or error)
-        raise CommandError(f"Graphviz failed: {detail.strip() or error}") from None
     return lines
 
 
-def _output_path(output: str, format: Optional[str]) -> Path:
-    """The diagram's path: ``--format`` sets its suffix, else the suffix must name a format."""
+def _output_path(output: Optional[str], format: Optional[str]) -> Path:
+    """The diagram's path, by :func:`viz.render.output_path`'s rule (the one :func:`viz.save`
+    follows): the suffix picks the format; ``--format`` is appended to a name without one and
+    must agree with a suffix that names a format."""
+    if output is None:
+        return Path(f"circuit.{format or 'svg'}")
+    if not output:
+        raise CommandError("the output path (-o) is empty: give a file name such as circuit.svg")
     path = Path(output)
     if output.endswith(("/", os.sep)) or path.is_dir():
         raise CommandError(f"cannot write {output}: it is a directory; give a file name such as "
                            f"{path / 'circuit.svg'}")
-    suffix = path.suffix.lower().lstrip(".")
-    if format is not None:
-        if suffix == format:
-            return path
-        return path.with_suffix("." + format) if suffix in FORMATS else path.with_name(
-            f"{path.name}.{format}")
-    if suffix not in FORMATS:
-        raise CommandError(f"cannot tell the format of {output!r} from its suffix: use .svg, .png, "
-                           ".pdf or .dot, or --format")
-    return path
+    try:
+        return output_path(path, format)[0]
+    except ValueError as error:
+        raise CommandError(str(error)) from None

@@ -2,8 +2,8 @@
 
 >>> from viz.expression import build
 >>> values = {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}
->>> circuit = build("1/(1+exp(-(w0*x0+w1*x1+w2)))", values)
->>> round(circuit.output.data, 4)
+>>> formula = build("1/(1+exp(-(w0*x0+w1*x1+w2)))", values)
+>>> round(formula.output.data, 4)
 0.7311
 
 The text is read with :func:`ast.parse` and never run: the syntax tree is walked against a small
@@ -16,7 +16,9 @@ Each variable becomes one leaf ``Value(number, label=name)`` shared by every occ
 ``x*x`` is a ``*`` gate with the same leaf on both inputs (fan-out) and ``x.grad`` sums both paths.
 A number in the text becomes a :class:`~autograd.Constant` operand, as it would in Python code;
 ``-2`` is the number -2 (not a negation gate), and a number exponent (``x**2``) is a parameter
-of the ``**`` gate, as ``x ** 2`` is in the engine.
+of the ``**`` gate, as ``x ** 2`` is in the engine. An operation on numbers only is computed, not
+drawn: ``x*(2*3)`` is ``x*6`` and ``x**(2*1)`` is ``x**2`` (with the engine's strict-mode errors,
+so ``1/0`` is still refused). Newlines count as spaces.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import sys
 import unicodedata
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, Tuple, Union
 
 from autograd import Constant, Value
 
-__all__ = ["ExpressionError", "Circuit", "FUNCTIONS", "MAX_LENGTH", "build", "parse",
+__all__ = ["ExpressionError", "Formula", "FUNCTIONS", "MAX_LENGTH", "build", "parse",
            "parse_assignment", "parse_assignments"]
 
 FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt")
@@ -79,7 +82,7 @@ class ExpressionError(ValueError):
 
 
 @dataclass
-class Circuit:
+class Formula:
     """A parsed formula.
 
     Attributes:
@@ -108,7 +111,7 @@ def parse(text: str, variables: Mapping[str, Union[float, int, str, Value]]) -> 
     return build(text, variables).output
 
 
-def build(text: str, variables: Mapping[str, Union[float, int, str, Value]]) -> Circuit:
+def build(text: str, variables: Mapping[str, Union[float, int, str, Value]]) -> Formula:
     """Parse a formula and build its circuit; returns the output and the variables' leaves.
 
     Args:
@@ -126,7 +129,7 @@ def build(text: str, variables: Mapping[str, Union[float, int, str, Value]]) -> 
         raise ExpressionError(f"the formula {_quote(text)} is a single number; use variables "
                               "(e.g. \"x*y\" x=2 y=3) to get a circuit")
     used = _names_used(tree)
-    return Circuit(text, output, {name: leaf for name, leaf in leaves.items() if name in used})
+    return Formula(text, output, {name: leaf for name, leaf in leaves.items() if name in used})
 
 
 def parse_assignment(text: str) -> Tuple[str, float]:
@@ -199,15 +202,35 @@ def _syntax_tree(text: str) -> ast.Expression:
     if "\0" in text:
         raise ExpressionError("the formula contains a null character")
     try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:  # a lone surrogate: bytes that were not valid UTF-8
+        bad = text[error.start:error.end].encode("utf-8", "surrogateescape")
+        raise ExpressionError(f"the formula {_quote(text)} is not valid UTF-8 text (bytes "
+                              f"{bad!r} at character {error.start + 1})") from None
+    text = _one_line(text)
+    try:
         return ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
+        reason = (error.msg or "invalid syntax").split(" (")[0]
+        if reason.startswith("Exceeds the limit"):  # Python's cap on int digits
+            raise ExpressionError(f"a number in the formula {_quote(text)} is too long: at most "
+                                  f"{_max_int_digits()} digits") from None
         column = error.offset or 0  # 1-based; 0 when the formula ended too early
         indent = len(text) - len(text.lstrip())
         where = f" at column {column + indent}" if column else " at the end"
-        reason = (error.msg or "invalid syntax").split(" (")[0]
         raise ExpressionError(f"syntax error{where} in {_quote(text)}: {reason}") from None
     except (RecursionError, MemoryError):
         raise ExpressionError("the formula is nested too deeply to parse") from None
+
+
+def _one_line(text: str) -> str:
+    """The formula with each line break as a space (column numbers stay the same)."""
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def _max_int_digits() -> int:
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+    return limit or 4300
 
 
 def _names_used(tree: ast.AST) -> set:
@@ -228,6 +251,7 @@ class _Evaluator:
     """
 
     def __init__(self, text: str, leaves: Mapping[str, Value]):
+        text = _one_line(text)
         self.text = text.strip()
         self.indent = len(text) - len(text.lstrip())
         self.leaves = leaves
@@ -335,14 +359,14 @@ class _Evaluator:
             return self._number(node)
         if isinstance(node, ast.Name):
             return self._variable(node)
+        if not any(isinstance(x, Value) for x in operands):
+            return self._fold(node, operands)
         if isinstance(node, ast.UnaryOp):
             (x,) = operands
-            if isinstance(node.op, ast.UAdd):
-                return x
-            return -x  # on a number literal: the number -x, not a gate
+            return x if isinstance(node.op, ast.UAdd) else -x
         if isinstance(node, ast.Call):
             (x,) = operands
-            return getattr(_as_node(x), node.func.id)()
+            return getattr(x, node.func.id)()
         a, b = operands
         symbol = _BINARY[type(node.op)]
         if symbol == "**":
@@ -355,6 +379,28 @@ class _Evaluator:
         if symbol == "*":
             return a * b
         return a / b
+
+    def _fold(self, node: ast.AST, numbers: list) -> float:
+        """An operation on numbers only, computed (not drawn) by the engine's own rules, so the
+        result and the strict-mode errors (``1/0``, ``log(-1)``, overflow) are the engine's."""
+        if isinstance(node, ast.UnaryOp):
+            (x,) = numbers
+            return x if isinstance(node.op, ast.UAdd) else -x
+        if isinstance(node, ast.Call):
+            (x,) = numbers
+            return getattr(Constant(x), node.func.id)().data
+        a, b = numbers
+        a = Constant(a)
+        symbol = _BINARY[type(node.op)]
+        if symbol == "**":
+            return (a ** b).data
+        if symbol == "+":
+            return (a + b).data
+        if symbol == "-":
+            return (a - b).data
+        if symbol == "*":
+            return (a * b).data
+        return (a / b).data
 
     def _source(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.text, node) or type(node).__name__

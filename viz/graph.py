@@ -2,8 +2,10 @@
 
 A *unit* is one thing drawn: a leaf (a named input wire), a gate, a constant that could not be
 folded into its gate, or a collapsed named gate standing for a whole group of primitive gates.
-A *wire* carries one node's value (and gradient) from the unit that computes it to a unit that
-consumes it; the root also gets an output wire.
+A *wire* carries one node's value from the unit that computes it to a unit that consumes it, and
+records which uses of the node (consumer, input position) it stands for, so the drawing can show
+the gradient flowing back along that very wire; the root also gets an output wire (unless it is a
+lone leaf).
 
 For a collapsed group with output ``o`` and external input ``x`` the wire into the group shows the
 combined local gradient d o / d x. It is the chain rule run inside the group only: seed an adjoint
@@ -20,13 +22,13 @@ from __future__ import annotations
 import numbers
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Collection, Dict, Iterable, List, Optional, Set, Union
+from typing import Any, Collection, Dict, Iterable, List, Optional, Set, Tuple, Union
 
 from autograd.walk import forward_order
 
 from .labels import is_constant
 
-__all__ = ["Unit", "Wire", "Circuit", "collect", "build_circuit", "path_nodes"]
+__all__ = ["Unit", "Wire", "Circuit", "build_circuit", "select", "path_nodes"]
 
 
 @dataclass(eq=False)
@@ -59,9 +61,14 @@ class Wire:
     """A wire from ``src`` to ``dst`` (None: the root's output) carrying ``node``'s value.
 
     Attributes:
-        consumer: the node that reads the wire (None for the output wire).
+        consumer: the node that reads the wire (None for the output wire; for a wire into a
+            collapsed group, the first member that reads it).
         local: the local gradient d consumer / d node, or for a collapsed group one combined local
             gradient per group output; None when unknown.
+        uses: every ``(consumer, input position)`` the wire stands for: one for a wire into a gate
+            (``x * x`` has two wires from ``x``, at positions 0 and 1), each use of ``node`` by a
+            member for a wire into a collapsed group, none for the output wire. The gradient that
+            flows back along the wire is the sum of the chain-rule products of its uses.
     """
 
     src: Unit
@@ -69,6 +76,7 @@ class Wire:
     node: Any
     consumer: Any = None
     local: Any = None
+    uses: Tuple[Tuple[Any, int], ...] = ()
 
 
 @dataclass
@@ -86,12 +94,8 @@ class Circuit:
         return self.unit_of.get(id(node))
 
 
-def collect(root: Any) -> List[Any]:
-    """Every node ``root`` depends on, inputs before the gates that use them (root last)."""
-    return forward_order(root)
-
-
-def _collapse_test(collapse: Union[None, bool, Collection[str]]):
+def _collapse_test(collapse: Union[None, bool, Collection[str]], order: List[Any]):
+    """Which gates to collapse; names that are no gate of the graph are a ValueError."""
     if collapse is None or collapse is False:
         return lambda gate: False
     if collapse is True:
@@ -99,7 +103,27 @@ def _collapse_test(collapse: Union[None, bool, Collection[str]]):
     if isinstance(collapse, str):
         collapse = (collapse,)
     names = frozenset(collapse)
+    present = _gate_names(order)
+    unknown = sorted(names - set(present), key=str)
+    if unknown:
+        have = (f"its named gates are {', '.join(repr(n) for n in present)}" if present
+                else "it has no named gates (see autograd.gate)")
+        raise ValueError(f"collapse: no gate named {', '.join(repr(n) for n in unknown)} in this "
+                         f"graph; {have}")
     return lambda gate: gate.name in names
+
+
+def _gate_names(order: List[Any]) -> List[str]:
+    """The names of every named gate (and enclosing gate) in the graph, first seen first."""
+    names: Dict[str, None] = {}
+    seen: Set[int] = set()
+    for node in order:
+        gate = node.gate
+        while gate is not None and id(gate) not in seen:
+            seen.add(id(gate))
+            names.setdefault(gate.name, None)
+            gate = gate.parent
+    return list(names)
 
 
 def _group_of(node: Any, collapsed) -> Any:
@@ -138,8 +162,8 @@ def build_circuit(root: Any, collapse: Union[None, bool, Collection[str]] = None
             as one gate), or the names of the gates to collapse. Nested gates collapse into the
             outermost collapsed one.
     """
-    order = collect(root)
-    collapsed = _collapse_test(collapse)
+    order = forward_order(root)
+    collapsed = _collapse_test(collapse, order)
     group_key: Dict[int, Any] = {}
     if collapse:
         for node in order:
@@ -195,7 +219,7 @@ def build_circuit(root: Any, collapse: Union[None, bool, Collection[str]] = None
 
     # Pass 3: wires, in the consumers' topological order; one wire per input of a group.
     wires: List[Wire] = []
-    into_groups: Set[tuple] = set()
+    into_groups: Dict[tuple, Wire] = {}
     for node in order:
         if not node.inputs:
             continue
@@ -207,16 +231,20 @@ def build_circuit(root: Any, collapse: Union[None, bool, Collection[str]] = None
                 continue
             if dst.kind == "group":
                 key = (id(x), dst.uid)
-                if key in into_groups:
+                wire = into_groups.get(key)
+                if wire is not None:
+                    wire.uses += ((node, k),)
                     continue
-                into_groups.add(key)
                 per_output = combined[id(dst)]
                 local = [per_output[id(o)].get(id(x), 0.0) for o in dst.outputs] if all(
                     per_output.values()) else None
+                wire = into_groups[key] = Wire(src, dst, x, node, local, ((node, k),))
             else:
                 local = locals_[k] if k < len(locals_) else None
-            wires.append(Wire(src, dst, x, node, local))
-    wires.append(Wire(unit_of[id(root)], None, root))
+                wire = Wire(src, dst, x, node, local, ((node, k),))
+            wires.append(wire)
+    if root.inputs:  # a lone leaf is drawn as one box, not as a box and an output wire
+        wires.append(Wire(unit_of[id(root)], None, root))
     return Circuit(root, order, units, wires, unit_of)
 
 

@@ -9,13 +9,14 @@ arrays show their shape, plus their entries when there are only a few.
 from __future__ import annotations
 
 import numbers
+import re
 from typing import Any, Sequence
 
 from autograd import Constant
 from autograd.steps import format_number
 
 __all__ = ["is_constant", "gate_symbol", "format_quantity", "format_gradient", "escape_html",
-           "quote", "SMALL_ARRAY"]
+           "printable", "quote", "SMALL_ARRAY"]
 
 SMALL_ARRAY = 4
 """Arrays with at most this many entries show their numbers; larger ones only their shape."""
@@ -53,12 +54,17 @@ def gate_symbol(node: Any, folded: Sequence[bool], precision: int = 4) -> str:
     inputs = node.inputs
     if len(inputs) != 2 or not any(folded):
         return op
-    a, b = (format_number(x.data, precision) if f else "x" for x, f in zip(inputs, folded))
+    a, b = (format_quantity(x.data, precision) if f else "x" for x, f in zip(inputs, folded))
     if folded[0] and folded[1]:
         return f"{a}{op}{b}"
     if folded[1]:
-        return f"{op}{b}"
-    return f"{op}{a}" if op in COMMUTATIVE else f"{a}{op}x"
+        return f"{op}{_signed_operand(b, op)}"
+    return f"{op}{_signed_operand(a, op)}" if op in COMMUTATIVE else f"{a}{op}x"
+
+
+def _signed_operand(number: str, op: str) -> str:
+    """A negative number after ``+`` or ``-`` in parentheses: ``-(-1)``, not ``--1``."""
+    return f"({number})" if number.startswith("-") and op in ("+", "-") else number
 
 
 def _is_array(x: Any) -> bool:
@@ -90,13 +96,32 @@ def format_gradient(g: Any, precision: int = 4) -> str:
     return f"{tuple(g.shape)} \u2016g\u2016={format_number(norm, precision)}"
 
 
+# Graphviz's XML parser refuses C0 control characters, and text that is not valid Unicode (a lone
+# surrogate, as Python decodes undecodable bytes of a command line) cannot be written as UTF-8.
+_UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` without C0 control characters (a tab becomes a space; newlines are kept) and with
+    invalid Unicode (lone surrogates) replaced by U+FFFD, so Graphviz can always read it."""
+    return _UNPRINTABLE.sub(_replacement, text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _replacement(match: "re.Match[str]") -> str:
+    char = match.group()
+    if char == "\t":
+        return " "
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+
+
 def escape_html(text: str) -> str:
-    """``text`` safe inside a Graphviz HTML-like label."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """``text`` safe inside a Graphviz HTML-like label (see :func:`printable`)."""
+    return (printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;"))
 
 
 def quote(text: str) -> str:
-    """``text`` as a double-quoted DOT string."""
+    """``text`` as a double-quoted DOT string (see :func:`printable`)."""
+    text = printable(text)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 

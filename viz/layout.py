@@ -2,7 +2,10 @@
 
 The look: data flows left to right; inputs are named wires (``x``); each gate is a small circle
 with its symbol; every wire carries its forward value above in green and, once ``backward()`` has
-run, its gradient below in red. Named gates are dashed clusters, or single boxes when collapsed.
+run, the gradient flowing back along it below in red: for a wire ``x -> gate``, the gate's
+chain-rule product for that input, so at a fork the branches add up to ``x.grad`` (which a
+fanned-out input shows under its name). Named gates are dashed clusters, or single boxes when
+collapsed.
 
 :func:`dot_lines` returns the statements of the graph body; :func:`to_dot` wraps them into the
 same text ``graphviz.Digraph(body=...)`` produces, so DOT can be written without the program.
@@ -10,18 +13,30 @@ same text ``graphviz.Digraph(body=...)`` produces, so DOT can be written without
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any, Collection, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from .graph import Circuit, Unit, Wire, build_circuit, path_nodes, select
-from .labels import escape_html, format_gradient, format_quantity, gate_symbol, quote
+from .labels import (escape_html, format_gradient, format_quantity, gate_symbol, is_constant,
+                     printable,
+                     quote)
 
-__all__ = ["dot_lines", "to_dot", "GRAPH_NAME", "VALUE_COLOR", "GRAD_COLOR", "LOCAL_COLOR"]
+__all__ = ["dot_lines", "circuit_lines", "to_dot", "Progress", "branch_products", "GRAPH_NAME",
+           "VALUE_COLOR", "GRAD_COLOR", "LOCAL_COLOR", "HIDDEN_COLOR"]
 
 GRAPH_NAME = "circuit"
 FONT = "Helvetica"
+CAPTION_FONT = "Courier"
+MONOSPACE_ADVANCE = 0.62
+"""A character of the caption font is at most this many ems wide (Courier: 0.6)."""
+"""Captions are step texts, monospaced as in a REPL (which also lets a caption's width be fixed)."""
 VALUE_COLOR = "#138a36"
 GRAD_COLOR = "#d62728"
 LOCAL_COLOR = "#1f5fbf"
+HIDDEN_COLOR = "transparent"
+"""A gradient a step-through frame has not reached yet is written in this colour: invisible, but
+its label already has its final size, so nothing moves from one frame to the next."""
 NAME_COLOR = "#555555"
 HIGHLIGHT_COLOR = "#ff8c00"
 ACTIVE_FILL = "#ffe27a"
@@ -52,40 +67,134 @@ def _backward_ran(root: Any) -> bool:
         return True
 
 
+@dataclass
+class Progress:
+    """How far a backward pass has got, for drawing one frame of a step-through.
+
+    Attributes:
+        step_of: ``id(gate) -> k`` for the gate that step k of the pass processes.
+        done: steps 1 .. ``done`` have run.
+    """
+
+    step_of: Dict[int, int]
+    done: int
+
+    @classmethod
+    def of(cls, processed: Sequence[Any]) -> "Progress":
+        """Progress after processing ``processed`` (gates in step order)."""
+        if hasattr(processed, "inputs"):
+            processed = (processed,)
+        processed = list(processed)
+        return cls({id(node): k for k, node in enumerate(processed, 1)}, len(processed))
+
+    def ran(self, node: Any) -> bool:
+        """Whether ``node``'s chain-rule step has run."""
+        step = self.step_of.get(id(node))
+        return step is not None and step <= self.done
+
+
+def branch_products(contributions: Sequence[Tuple[Any, Any, Any]],
+                    inputs: Sequence[Any]) -> List[Any]:
+    """The chain-rule product ``local * upstream`` for each input *position* of a gate.
+
+    ``contributions`` is ``gate._contributions()`` (or a step's): one ``(input, local, product)``
+    per input that gets a gradient, in operand order; inputs that need none are absent, so the
+    list is matched to ``inputs`` by identity. Positions without a product hold None.
+    """
+    products: List[Any] = [None] * len(inputs)
+    j = 0
+    for k, x in enumerate(inputs):
+        if j < len(contributions) and contributions[j][0] is x:
+            products[k] = contributions[j][2]
+            j += 1
+    return products
+
+
 class _Writer:
-    """Turns a :class:`Circuit` and the drawing options into DOT statements."""
+    """Turns a :class:`Circuit` and the drawing options into DOT statements.
+
+    The gradient on a wire ``x -> gate`` is the gradient flowing back along that wire: the gate's
+    chain-rule product for that input position, ``local * gate.grad``. At a fork the branches add
+    up to ``x.grad`` (written under a fanned-out leaf's name).
+    """
 
     def __init__(self, circuit: Circuit, *, show_grads: bool, local_grads: bool, precision: int,
-                 grads_for: Optional[Set[int]], highlighted: Set[int], path: Set[int],
+                 grads_for: Optional[Set[int]], progress: Optional[Progress],
+                 products: Dict[int, List[Any]], highlighted: Set[int], path: Set[int],
                  active: Any):
         self.circuit = circuit
         self.precision = precision
         self.local_grads = local_grads
-        self.grads_visible = show_grads and (grads_for is not None or _backward_ran(circuit.root))
+        self.grads_visible = show_grads and (grads_for is not None or progress is not None
+                                             or _backward_ran(circuit.root))
         self.grads_for = grads_for
+        self.progress = progress
+        self.products = products
         self.highlighted = highlighted
         self.path = path
         self.active = active
+        self.wires_from: Dict[str, List[Wire]] = {}
+        for wire in circuit.wires:
+            self.wires_from.setdefault(wire.src.uid, []).append(wire)
+
+    # Gradients.
+    def _products_of(self, consumer: Any) -> List[Any]:
+        products = self.products.get(id(consumer))
+        if products is None:
+            products = branch_products(consumer._contributions(), consumer.inputs)
+            self.products[id(consumer)] = products
+        return products
+
+    def wire_gradient(self, wire: Wire) -> Any:
+        """The gradient flowing back along ``wire``, or None (a constant's wire, or unknown)."""
+        if wire.dst is None:
+            return wire.node.grad
+        if is_constant(wire.node):
+            return None  # nobody asks for d f / d 2
+        total = None
+        for consumer, position in wire.uses:
+            product = self._products_of(consumer)[position]
+            if product is None:
+                return None
+            total = product if total is None else total + product
+        return total
+
+    def _arrived(self, wire: Wire) -> bool:
+        """Whether the wire's gradient is shown yet (else it is drawn invisibly, keeping room)."""
+        if self.grads_for is not None:
+            return id(wire.node) in self.grads_for
+        if self.progress is not None:
+            if wire.dst is None:
+                return self.progress.ran(wire.node)
+            return all(self.progress.ran(consumer) for consumer, _ in wire.uses)
+        return True
+
+    def _grad_font(self, text: str, shown: bool, size: str = "") -> str:
+        color = GRAD_COLOR if shown else HIDDEN_COLOR
+        size = f' point-size="{size}"' if size else ""
+        return f'<font color="{color}"{size}>{escape_html(text)}</font>'
 
     # Numbers on wires.
-    def _shows_grad(self, node: Any) -> bool:
-        if not self.grads_visible or node.grad is None:
-            return False
-        return self.grads_for is None or id(node) in self.grads_for
+    def _output_tag(self, unit: Unit, node: Any) -> str:
+        """How a wire out of ``unit`` is named: the node's label, or ``out k`` for output k of a
+        collapsed gate with several outputs (the tags its local gradients refer to)."""
+        if node.label or unit.kind != "group" or len(unit.outputs) < 2:
+            return node.label
+        return f"out {unit.outputs.index(node)}"
 
     def wire_label(self, wire: Wire) -> str:
         node = wire.node
         p = self.precision
         value = f'<font color="{VALUE_COLOR}">{escape_html(format_quantity(node.data, p))}</font>'
-        name = node.label if wire.src.kind in ("gate", "group") and wire.dst is not None else ""
+        name = ""
+        if wire.src.kind in ("gate", "group") and (wire.dst is not None or not node.label):
+            name = self._output_tag(wire.src, node)
         if name:
             value = f'<font color="{NAME_COLOR}">{escape_html(name)} = </font>{value}'
         lines = [value]
-        if self._shows_grad(node):
-            grad = escape_html(format_gradient(node.grad, p))
-            lines.append(f'<font color="{GRAD_COLOR}">{grad}</font>')
-        elif self.grads_for is not None and self.grads_visible:
-            lines.append(" ")  # keep the label's height while this gradient is not yet known
+        grad = self.wire_gradient(wire) if self.grads_visible else None
+        if grad is not None:
+            lines.append(self._grad_font(format_gradient(grad, p), self._arrived(wire)))
         if self.local_grads and wire.local is not None:
             lines.append(f'<font color="{LOCAL_COLOR}" point-size="10">'
                          f'{escape_html(self._local_text(wire))}</font>')
@@ -99,8 +208,29 @@ class _Writer:
         outputs = wire.dst.outputs
         if len(local) == 1:
             return f"local {format_gradient(local[0], p)}"
-        return "local " + ", ".join(f"{o.label or k}: {format_gradient(g, p)}"
-                                    for k, (o, g) in enumerate(zip(outputs, local)))
+        return "local " + ", ".join(f"{self._output_tag(wire.dst, o)}: {format_gradient(g, p)}"
+                                    for o, g in zip(outputs, local))
+
+    def _leaf_label(self, unit: Unit) -> Optional[str]:
+        """An HTML label for a leaf that fans out (its total gradient under its name: the sum of
+        its wires' gradients) or that is the root itself (its value and gradient); else None."""
+        node = unit.node
+        p = self.precision
+        name = f'<font point-size="18">{escape_html(node.label)}</font>' if node.label else ""
+        wires = self.wires_from.get(unit.uid, [])
+        if node is self.circuit.root:
+            lines = [name] if name else []
+            lines.append(f'<font color="{VALUE_COLOR}">{escape_html(format_quantity(node.data, p))}'
+                         '</font>')
+            if self.grads_visible and node.grad is not None:
+                shown = self.grads_for is None or id(node) in self.grads_for
+                lines.append(self._grad_font(format_gradient(node.grad, p), shown))
+            return "<" + "<br/>".join(lines) + ">"
+        if len(wires) < 2 or not self.grads_visible or node.grad is None:
+            return None
+        shown = all(self._arrived(wire) for wire in wires)
+        total = self._grad_font(f"grad {format_gradient(node.grad, p)}", shown, size="12")
+        return "<" + "<br/>".join(([name] if name else []) + [total]) + ">"
 
     # Boxes.
     def unit_statement(self, unit: Unit) -> str:
@@ -119,6 +249,9 @@ class _Writer:
     def _unit_attrs(self, unit: Unit) -> Dict[str, str]:
         node = unit.node
         if unit.kind == "leaf":
+            label = self._leaf_label(unit)
+            if label is not None:
+                return {"label": label, "shape": "plaintext"}
             if node.label:
                 return {"label": quote(node.label), "shape": "plaintext", "fontsize": "18"}
             return {"label": '""', "shape": "point", "width": "0.08"}
@@ -162,17 +295,30 @@ class _Writer:
             else id(wire.node) in self.path)
         if on_path:
             attrs.update(color=quote(HIGHLIGHT_COLOR), penwidth="3")
-        elif self.active is not None and wire.consumer is self.active:
+        elif self.active is not None and any(c is self.active for c, _ in wire.uses):
             attrs.update(color=quote("#b8860b"), penwidth="2.5")
         return f"{src} -> {dst} [{' '.join(f'{k}={v}' for k, v in attrs.items())}]"
 
 
-def _html_lines(text: str, size: int, bold: bool = False) -> str:
-    lines = [escape_html(line) for line in text.splitlines()] or [""]
+def _html_lines(text: str, size: int, bold: bool = False, face: str = "",
+                columns: int = 0) -> str:
+    """Left-aligned lines as an HTML-like label; with ``columns`` (for the monospaced caption
+    font) the label is a table cell at least that many characters wide, so its width is fixed."""
+    lines = []
+    for line in printable(text).split("\n"):
+        indent = len(line) - len(line.lstrip(" "))
+        # Leading spaces are kept, and an empty line is as tall as any other.
+        lines.append("&#160;" * indent + escape_html(line[indent:]) if line else "&#160;")
     body = '<br align="left"/>'.join(lines) + '<br align="left"/>'
     if bold:
         body = f"<b>{body}</b>"
-    return f'<<font point-size="{size}">{body}</font>>'
+    face = f' face="{face}"' if face else ""
+    body = f'<font point-size="{size}"{face}>{body}</font>'
+    if columns:
+        width = math.ceil(columns * MONOSPACE_ADVANCE * size)
+        body = (f'<table border="0" cellborder="0" cellpadding="0" cellspacing="0"><tr>'
+                f'<td width="{width}" align="left" balign="left">{body}</td></tr></table>')
+    return f"<{body}>"
 
 
 def _cluster_tree(units: Sequence[Unit]) -> Tuple[List[Any], Dict[int, List[Any]], Dict[int, Any]]:
@@ -228,16 +374,36 @@ def dot_lines(root: Any, *, show_grads: bool = True, local_grads: bool = False,
               highlight_path: Optional[Tuple[Any, Any]] = None, rankdir: str = "LR",
               title: Optional[str] = None, collapse: Union[None, bool, Collection[str]] = None,
               around: Any = None, depth: Optional[int] = None, max_nodes: Optional[int] = None,
-              grads_for: Optional[Collection[Any]] = None, active: Any = None,
+              grads_for: Optional[Collection[Any]] = None,
+              processed: Optional[Sequence[Any]] = None, active: Any = None,
               caption: Optional[str] = None) -> List[str]:
     """The statements of the diagram's DOT body, one per line (see :func:`viz.draw` for options)."""
     if not hasattr(root, "inputs"):
         raise TypeError(f"draw() needs a node (a Value or Tensor), got {type(root).__name__}")
+    progress = None if processed is None else Progress.of(processed)
+    return circuit_lines(build_circuit(root, collapse), show_grads=show_grads,
+                         local_grads=local_grads, precision=precision, highlight=highlight,
+                         highlight_path=highlight_path, rankdir=rankdir, title=title,
+                         around=around, depth=depth, max_nodes=max_nodes, grads_for=grads_for,
+                         progress=progress, active=active, caption=caption)
+
+
+def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: bool = False,
+                  precision: int = 4, highlight: Collection[Any] = (),
+                  highlight_path: Optional[Tuple[Any, Any]] = None, rankdir: str = "LR",
+                  title: Optional[str] = None, around: Any = None, depth: Optional[int] = None,
+                  max_nodes: Optional[int] = None, grads_for: Optional[Collection[Any]] = None,
+                  progress: Optional[Progress] = None, active: Any = None,
+                  caption: Optional[str] = None, caption_columns: int = 0,
+                  products: Optional[Dict[int, List[Any]]] = None) -> List[str]:
+    """:func:`dot_lines` for an already built circuit; the step-through draws every frame of one
+    circuit this way, sharing ``products`` (``id(gate) -> branch_products``) between frames and
+    padding every caption to ``caption_columns`` characters."""
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
     if not isinstance(precision, int) or precision < 1:
         raise ValueError(f"precision must be a positive int, got {precision!r}")
-    circuit = build_circuit(root, collapse)
+    root = circuit.root
     kept = select(circuit, around, depth, max_nodes)
     path: Set[int] = set()
     if highlight_path is not None:
@@ -247,7 +413,8 @@ def dot_lines(root: Any, *, show_grads: bool = True, local_grads: bool = False,
         if not path:
             raise ValueError("highlight_path: no path between the two nodes in this circuit")
     writer = _Writer(circuit, show_grads=show_grads, local_grads=local_grads,
-                     precision=precision, grads_for=_ids(grads_for),
+                     precision=precision, grads_for=_ids(grads_for), progress=progress,
+                     products={} if products is None else products,
                      highlighted=_ids(highlight) or set(), path=path, active=active)
 
     lines = [f'graph [rankdir={rankdir} fontname="{FONT}" bgcolor=white pad=0.3 nodesep=0.45 '
@@ -260,8 +427,8 @@ def dot_lines(root: Any, *, show_grads: bool = True, local_grads: bool = False,
     if caption:
         lines.append("subgraph cluster_caption {")
         indent = "\t"
-        lines.append(f"{indent}label={_html_lines(caption, 13)} labelloc=b labeljust=l "
-                     f"peripheries=0 fontname=\"{FONT}\"")
+        label = _html_lines(caption, 13, face=CAPTION_FONT, columns=caption_columns)
+        lines.append(f"{indent}label={label} labelloc=b labeljust=l peripheries=0")
     drawn = [unit for unit in circuit.units if unit.uid in kept]
     top, children, _ = _cluster_tree(drawn)
     _emit_units(writer, top, children, lines, indent)
@@ -272,7 +439,7 @@ def dot_lines(root: Any, *, show_grads: bool = True, local_grads: bool = False,
     if caption:
         lines.append("}")
     root_uid = circuit.unit_for(root).uid
-    if root_uid in kept:
+    if root_uid in kept and root.inputs:
         end = f'[label={quote(root.label)} shape=plaintext fontsize=18]' if root.label else (
             '[label="" shape=none width=0 height=0]')
         lines.append(f"out {end}")

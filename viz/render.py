@@ -8,16 +8,19 @@ to ``.dot`` still works.
 from __future__ import annotations
 
 import pathlib
-from typing import Any, Collection, Optional, Tuple, Union
+import subprocess
+from typing import Any, Collection, List, Optional, Sequence, Tuple, Union
 
 import graphviz
 
 from .layout import GRAPH_NAME, dot_lines
 
-__all__ = ["draw", "save", "render_svg", "GraphvizNotFound", "FORMATS"]
+__all__ = ["draw", "save", "render_svg", "output_path", "GraphvizNotFound", "GraphvizFailed",
+           "FORMATS"]
 
 FORMATS = ("svg", "png", "pdf", "dot")
-"""File formats :func:`save` writes, chosen by the file's suffix or ``format=``."""
+"""File formats :func:`save` writes, chosen by the file's suffix or ``format=``; the one list
+used by the command line and the step-through too."""
 
 INSTALL_HINT = ("Install Graphviz: `apt install graphviz` (Debian/Ubuntu), `brew install graphviz` "
                 "(macOS) or `conda install -c conda-forge graphviz`. Saving to .dot works without "
@@ -28,17 +31,24 @@ class GraphvizNotFound(RuntimeError):
     """Graphviz's ``dot`` program is not installed (or not on PATH)."""
 
 
+class GraphvizFailed(RuntimeError):
+    """Graphviz's ``dot`` program ran but could not render the diagram; the message is its error."""
+
+
 def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, precision: int = 4,
          highlight: Collection[Any] = (), highlight_path: Optional[Tuple[Any, Any]] = None,
          rankdir: str = "LR", title: Optional[str] = None,
          collapse: Union[None, bool, Collection[str]] = None, around: Any = None,
          depth: Optional[int] = None, max_nodes: Optional[int] = None,
-         grads_for: Optional[Collection[Any]] = None, active: Any = None,
-         caption: Optional[str] = None) -> graphviz.Digraph:
+         grads_for: Optional[Collection[Any]] = None, processed: Optional[Sequence[Any]] = None,
+         active: Any = None, caption: Optional[str] = None) -> graphviz.Digraph:
     """The circuit that computes ``root``, as a ``graphviz.Digraph`` in the CS231n style.
 
-    Each wire shows its node's forward value (green) and, once ``backward()`` has run, its
-    gradient (red). Building the graph needs no Graphviz program; rendering it does.
+    Each wire ``x -> gate`` shows ``x``'s forward value (green) and, once ``backward()`` has run,
+    the gradient flowing back along that wire (red): the gate's chain-rule product
+    ``local * upstream`` for that input. Where ``x`` fans out to several gates, its wires' gradients
+    add up to ``x.grad``, which a fanned-out input shows under its name. Constants get no gradient.
+    Building the graph needs no Graphviz program; rendering it does.
 
     Args:
         root: the output node (a Value or a Tensor).
@@ -56,7 +66,11 @@ def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, preci
         depth: keep nodes within this many wires of ``around`` (default: of the root).
         max_nodes: keep at most this many boxes, nearest first. Left-out nodes are counted in a
             dashed "more nodes not shown" box.
-        grads_for: if given, only these nodes show their gradients (the step-through uses it).
+        grads_for: if given, only the wires carrying these nodes show their gradients.
+        processed: if given, the gates whose chain-rule step has run, in step order: a wire
+            shows its gradient only once the gate it feeds is among them (the root's output wire
+            once the root is), as after those steps of ``root.backward_steps()``. Gradients not
+            reached yet are written invisibly, so every frame of a step-through has one layout.
         active: a node drawn as the gate being processed.
         caption: text below the diagram.
 
@@ -71,7 +85,13 @@ def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, preci
     body = dot_lines(root, show_grads=show_grads, local_grads=local_grads, precision=precision,
                      highlight=highlight, highlight_path=highlight_path, rankdir=rankdir,
                      title=title, collapse=collapse, around=around, depth=depth,
-                     max_nodes=max_nodes, grads_for=grads_for, active=active, caption=caption)
+                     max_nodes=max_nodes, grads_for=grads_for, processed=processed,
+                     active=active, caption=caption)
+    return digraph(body)
+
+
+def digraph(body: List[str]) -> graphviz.Digraph:
+    """A ``graphviz.Digraph`` of DOT body statements (from :mod:`viz.layout`)."""
     return graphviz.Digraph(GRAPH_NAME, body=body)
 
 
@@ -86,10 +106,16 @@ def _as_digraph(root_or_digraph: Any, draw_options: dict) -> graphviz.Digraph:
 
 def _pipe(graph: Any, fmt: str) -> bytes:
     try:
-        return graph.pipe(format=fmt)
+        return graph.pipe(format=fmt, quiet=True)  # quiet: dot's stderr is never echoed
     except graphviz.ExecutableNotFound:
         raise GraphvizNotFound(f"Graphviz's `dot` program was not found on PATH; it is needed to "
                                f"render {fmt.upper()}. {INSTALL_HINT}") from None
+    except subprocess.CalledProcessError as error:
+        detail = error.stderr.decode("utf-8", "replace") if isinstance(error.stderr, bytes) else (
+            error.stderr or "")
+        detail = " ".join(detail.split()) or f"exit status {error.returncode}"
+        raise GraphvizFailed(f"Graphviz could not render the diagram as {fmt.upper()}: "
+                             f"{detail}") from None
 
 
 def render_svg(root_or_digraph: Any, **draw_options: Any) -> str:
@@ -113,26 +139,44 @@ def save(root_or_digraph: Any, path: Union[str, pathlib.Path], *, format: Option
         The path written.
 
     Raises:
-        ValueError: the format is not one of svg, png, pdf, dot.
+        ValueError: the format is not one of svg, png, pdf, dot, or contradicts the suffix.
         GraphvizNotFound: the format needs the ``dot`` program and it is missing.
+        GraphvizFailed: the ``dot`` program could not render the diagram.
     """
+    path, fmt = output_path(path, format)
+    graph = _as_digraph(root_or_digraph, draw_options)
+    data = graph.source.encode("utf-8") if fmt == "dot" else _pipe(graph, fmt)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def output_path(path: Union[str, pathlib.Path],
+                format: Optional[str] = None) -> Tuple[pathlib.Path, str]:
+    """The file :func:`save` writes and its format: the one rule, shared with the command line.
+
+    The suffix (``.svg .png .pdf .dot``, ``.gv`` for dot) picks the format. ``format`` is needed
+    when there is no such suffix, and then it is appended (``c`` -> ``c.png``); a suffix that names
+    another format than ``format`` is an error, never silently renamed.
+
+    Raises:
+        ValueError: the path is empty, the format is unknown, or it contradicts the suffix.
+    """
+    if not str(path):
+        raise ValueError("the output path is empty: give a file name such as circuit.svg")
     path = pathlib.Path(path)
     suffix = path.suffix.lower().lstrip(".")
-    fmt = (format or suffix).lower().lstrip(".")
+    named = "dot" if suffix == "gv" else suffix
+    fmt = (format or named).lower().lstrip(".")
     if fmt == "gv":
         fmt = "dot"
     if fmt not in FORMATS:
         raise ValueError(f"cannot save a diagram as {path.name!r} (format {fmt!r}): use one of "
                          f"{', '.join('.' + f for f in FORMATS)}")
     if format:
-        named = "dot" if suffix == "gv" else suffix
         if named in FORMATS and named != fmt:
             raise ValueError(f"cannot save {path.name!r} as {fmt}: its suffix says {named} "
-                             f"(change the suffix or drop format=)")
+                             f"(change the suffix or drop the format)")
         if named not in FORMATS:
             path = path.with_name(path.name + "." + fmt)
-    graph = _as_digraph(root_or_digraph, draw_options)
-    data = graph.source.encode("utf-8") if fmt == "dot" else _pipe(graph, fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
+    return path, fmt

@@ -1,10 +1,15 @@
 """Backpropagation as a slide show: one diagram per step of the backward pass.
 
 Frame 0 is the forward pass (values only). Frame k shows the circuit right after step k of
-``root.backward_steps()``: the gate just processed is highlighted, gradients are shown for the root
-and for every node the pass has reached so far, and the caption is ``step.describe(precision)``,
-the same two lines the engine prints when a student steps through in a REPL. So the page shows
-exactly what the engine did, in the same words.
+``root.backward_steps()``: the gate just processed is highlighted, and the caption is
+``step.describe(precision)``, the same two lines the engine prints when a student steps through in
+a REPL. A wire ``x -> gate`` shows its gradient once ``gate`` has been processed: exactly the
+products ``local * upstream`` the captions of steps 1..k listed (the root's output wire shows the
+seed from step 1; a fanned-out input's total appears once all its branches have arrived). So the
+page shows exactly what the engine did, in the same words.
+
+Every frame has the same layout: a gradient not reached yet is laid out at its final size but drawn
+invisibly (and left out of the SVG text), so no gate moves while stepping.
 
 :func:`write_stepthrough` puts every frame into one self-contained HTML file (inline SVG, CSS and
 JavaScript, nothing fetched from the network) with Prev/Next buttons, the arrow keys and a slider.
@@ -26,14 +31,17 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from autograd.steps import BackwardStep, format_number, node_name
-from autograd.walk import forward_order
+
+from .layout import HIDDEN_COLOR
 
 __all__ = ["Frame", "frames", "write_stepthrough", "write_frames"]
 
-FRAME_FORMATS = ("svg", "png", "pdf", "dot")
-
 # Options the frames set themselves; a caller's values for them are ignored.
-_FRAME_OPTIONS = ("show_grads", "grads_for", "active", "caption")
+_FRAME_OPTIONS = ("show_grads", "grads_for", "processed", "active", "caption")
+
+# Graphviz writes the colour "transparent" as fill="#fffffe" in SVG.
+_HIDDEN_TEXT = re.compile(rf'<text\b[^>]*\bfill="(?:{HIDDEN_COLOR}|#fffffe)"[^>]*>.*?</text>\s*',
+                          re.S)
 
 
 @dataclass
@@ -61,8 +69,8 @@ def frames(root: Any, *, caption_in_diagram: bool = True, **draw_options: Any) -
         caption_in_diagram: also write the caption under each diagram (the HTML page shows it
             above the diagram instead).
         **draw_options: passed to :func:`viz.draw` (``precision``, ``rankdir``, ``title``,
-            ``collapse`` ...); ``show_grads``, ``grads_for``, ``active`` and ``caption`` are set
-            per frame.
+            ``collapse`` ...); ``show_grads``, ``grads_for``, ``processed``, ``active`` and
+            ``caption`` are set per frame.
 
     Returns:
         ``1 + number of gates`` frames. Every node's gradient is restored afterwards.
@@ -72,7 +80,7 @@ def frames(root: Any, *, caption_in_diagram: bool = True, **draw_options: Any) -
     """
     from . import render_svg
 
-    return [Frame(render_svg(graph), caption, step, active_id)
+    return [Frame(_HIDDEN_TEXT.sub("", render_svg(graph)), caption, step, active_id)
             for graph, caption, step, active_id in _diagrams(root, draw_options,
                                                              caption_in_diagram)]
 
@@ -91,14 +99,21 @@ def write_frames(root: Any, directory: Union[str, Path], format: str = "svg",
     Returns:
         The paths written, frame 0 first.
     """
-    from . import save
+    from .render import FORMATS, render_svg, save
 
-    if format not in FRAME_FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FRAME_FORMATS)}, got {format!r}")
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    return [save(graph, directory / f"frame_{k:03d}.{format}")
-            for k, (graph, _, _, _) in enumerate(_diagrams(root, draw_options, True))]
+    paths = []
+    for k, (graph, _, _, _) in enumerate(_diagrams(root, draw_options, True)):
+        path = directory / f"frame_{k:03d}.{format}"
+        if format == "svg":  # as in frames(): the not-yet-reached gradients are left out
+            path.write_text(_HIDDEN_TEXT.sub("", render_svg(graph)), encoding="utf-8")
+        else:
+            save(graph, path)
+        paths.append(path)
+    return paths
 
 
 def write_stepthrough(root: Any, path: Union[str, Path], *, title: Optional[str] = None,
@@ -129,37 +144,46 @@ def write_stepthrough(root: Any, path: Union[str, Path], *, title: Optional[str]
 
 def _diagrams(root: Any, draw_options: Dict[str, Any],
               caption_in_diagram: bool) -> List[Tuple[Any, str, Any, str]]:
-    """(digraph, caption, step, active DOT id) for every frame, drawn while the pass runs.
+    """(digraph, caption, step, active DOT id) for every frame.
 
-    A drawing holds its numbers as text, so each one is made right after its step; the graph's
-    gradients are zeroed first and restored at the end (see the module docstring).
+    The whole pass runs first, on zeroed gradients (see the module docstring); then frame k is
+    drawn from the one circuit with the engine's own products of steps 1..k, and the graph's
+    gradients are put back.
     """
-    from . import draw
     from .graph import build_circuit
+    from .layout import Progress, branch_products, circuit_lines
+    from .render import digraph
 
+    if not hasattr(root, "inputs"):
+        raise TypeError(f"frames() needs a node (a Value or Tensor), got {type(root).__name__}")
     options = {k: v for k, v in draw_options.items() if k not in _FRAME_OPTIONS}
-    boxes = build_circuit(root, options.get("collapse"))  # to name the DOT id of each gate
+    circuit = build_circuit(root, options.pop("collapse", None))
     precision = options.get("precision", 4)
-    nodes = forward_order(root)
+    nodes = circuit.order
     saved = [node.grad for node in nodes]
-    diagrams = []
     try:
         for node in nodes:
             node.grad = node._zero_grad
-        caption = (f"forward pass: output = {format_number(root.data, precision)}; "
-                   "the backward pass starts at the output with gradient 1")
-        shown = caption if caption_in_diagram else None
-        diagrams.append((draw(root, show_grads=False, caption=shown, **options), caption, None, ""))
-        reached = [root]
-        for step in root.backward_steps():
-            reached.append(step.node)
-            reached.extend(step.node.inputs)
-            caption = step.describe(precision)
-            shown = caption if caption_in_diagram else None
-            graph = draw(root, show_grads=True, grads_for=list(reached), active=step.node,
-                         caption=shown, **options)
-            unit = boxes.unit_for(step.node)  # a collapsed group's box if the gate is inside one
-            diagrams.append((graph, caption, step, unit.uid if unit is not None else ""))
+        steps = list(root.backward_steps())
+        step_of = {id(step.node): step.index for step in steps}
+        products = {id(step.node): branch_products(step.contributions, step.node.inputs)
+                    for step in steps}
+        captions = [f"forward pass: output = {format_number(root.data, precision)}; "
+                    "the backward pass starts at the output with gradient 1"]
+        captions += [step.describe(precision) for step in steps]
+        # Every caption gets as many lines as the longest and the width of the widest (it is
+        # monospaced), so the diagram keeps its size from frame to frame.
+        height = max(caption.count("\n") for caption in captions)
+        columns = max(len(line) for caption in captions for line in caption.splitlines())
+        diagrams = []
+        for k, caption in enumerate(captions):
+            step = steps[k - 1] if k else None
+            shown = caption + "\n" * (height - caption.count("\n")) if caption_in_diagram else None
+            lines = circuit_lines(circuit, show_grads=True, progress=Progress(step_of, k),
+                                  products=products, active=step.node if step else None,
+                                  caption=shown, caption_columns=columns, **options)
+            unit = circuit.unit_for(step.node) if step else None  # a collapsed gate's box
+            diagrams.append((digraph(lines), caption, step, unit.uid if unit is not None else ""))
     finally:
         for node, grad in zip(nodes, saved):
             node.grad = grad
@@ -194,6 +218,9 @@ def _page(title: str, rendered: List[Frame]) -> str:
     fields = {
         "title": html.escape(title),
         "caption": html.escape(rendered[0].caption),
+        "sizers": "\n".join(f'<pre class="caption-sizer" aria-hidden="true">'
+                             f'{html.escape(caption)}</pre>'
+                             for caption in dict.fromkeys(frame.caption for frame in rendered)),
         "last": str(last),
         "frames": "\n".join(_frame_html(k, frame) for k, frame in enumerate(rendered)),
     }
@@ -216,9 +243,14 @@ _TEMPLATE = """<!DOCTYPE html>
   button:disabled { opacity: 0.4; cursor: default; }
   #slider { flex: 1; min-width: 10rem; }
   #counter { font-variant-numeric: tabular-nums; font-weight: 600; min-width: 7rem; }
-  #caption { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 1.05rem;
-             white-space: pre-wrap; background: #f7f7fb; border-left: 4px solid #d9534f;
-             padding: 0.6rem 0.9rem; margin: 0.9rem 0; min-height: 2.6em; }
+  /* Every caption sits in the same grid cell, all but the current one invisible: the box is as
+     tall as the tallest caption, so the diagram below never moves. */
+  #caption-box { display: grid; margin: 0.9rem 0; }
+  #caption-box > pre { grid-area: 1 / 1; margin: 0; font-family: ui-monospace, Menlo, Consolas,
+             monospace; font-size: 1.05rem; white-space: pre-wrap; padding: 0.6rem 0.9rem;
+             border-left: 4px solid transparent; min-height: 2.6em; }
+  #caption-box > #caption { background: #f7f7fb; border-left-color: #d9534f; }
+  .caption-sizer { visibility: hidden; }
   figure.frame { margin: 0; text-align: center; }
   figure.frame svg { width: 100%; height: auto; max-height: 72vh; }
   .help { color: #666; font-size: 0.9rem; }
@@ -233,7 +265,10 @@ _TEMPLATE = """<!DOCTYPE html>
          aria-label="step">
   <span id="counter">step 0 / {{last}}</span>
 </div>
+<div id="caption-box">
 <pre id="caption">{{caption}}</pre>
+{{sizers}}
+</div>
 {{frames}}
 <p class="help">Arrow keys &larr; &rarr;, the buttons or the slider move through the steps.
 Step 0 is the forward pass; step k shows the gradients after the k-th gate of the backward pass

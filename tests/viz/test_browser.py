@@ -130,3 +130,31 @@ def test_diagram_is_big_and_caption_readable(page):
       return {width: svg.width, height: svg.height, font: parseFloat(caption.fontSize)};
     }""")
     assert size["width"] > 800 and size["height"] > 150 and size["font"] >= 14
+
+
+def test_the_diagram_does_not_move_between_frames(page):
+    """Same box for the diagram and for every gate in every frame, and the caption above it keeps
+    its height, so stepping never shifts the picture."""
+    measure = """() => {
+      const frame = [...document.querySelectorAll("figure.frame")].find(f => !f.hidden);
+      const box = r => [r.x, r.y, r.width, r.height].map(v => Math.round(v * 100) / 100);
+      const gates = {};
+      for (const node of frame.querySelectorAll("g.node")) {
+        gates[node.querySelector("title").textContent] = box(node.getBoundingClientRect());
+      }
+      return {svg: box(frame.querySelector("svg").getBoundingClientRect()), gates: gates,
+              caption: box(document.getElementById("caption").getBoundingClientRect())};
+    }"""
+    seen = []
+    for k in range(9):
+        page.locator("#slider").fill(str(k))
+        assert page.locator("#counter").text_content() == f"step {k} / 8"
+        seen.append(page.evaluate(measure))
+    assert all(s["svg"] == seen[0]["svg"] for s in seen), [s["svg"] for s in seen]
+    assert all(s["caption"] == seen[0]["caption"] for s in seen), [s["caption"] for s in seen]
+    for s in seen[1:]:
+        # the active gate's border is thicker, so compare centres, not outlines
+        for title, (x, y, w, h) in s["gates"].items():
+            x0, y0, w0, h0 = seen[0]["gates"][title]
+            assert abs((x + w / 2) - (x0 + w0 / 2)) < 0.01, (title, s["gates"][title])
+            assert abs((y + h / 2) - (y0 + h0 / 2)) < 0.01, (title, s["gates"][title])

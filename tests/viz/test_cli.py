@@ -66,7 +66,7 @@ def test_dot_output_needs_no_graphviz(tmp_path, capsys, monkeypatch):
     empty = tmp_path / "no-programs"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    output = tmp_path / "circuit.svg"
+    output = tmp_path / "circuit"
     status, out, err = run(capsys, "draw", "x*y + z", "x=-2", "y=5", "z=-4", "-o", str(output),
                            "--format", "dot")
     assert status == 0 and err == ""
@@ -87,11 +87,15 @@ def test_missing_graphviz_is_one_line(tmp_path, capsys, monkeypatch):
 
 @pytest.mark.needs_dot
 @requires_dot
-def test_format_overrides_the_suffix(tmp_path, capsys):
-    status, out, _ = run(capsys, "draw", "x*y", "x=1", "y=2", "-o", str(tmp_path / "c.svg"),
+def test_format_names_the_suffix_and_may_not_contradict_it(tmp_path, capsys):
+    # --format is appended to a name without a format suffix; a suffix naming another format is
+    # an error, as in viz.save (it used to be renamed silently: c.svg --format png wrote c.png).
+    status, out, _ = run(capsys, "draw", "x*y", "x=1", "y=2", "-o", str(tmp_path / "c"),
                          "--format", "png")
     assert status == 0
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert_one_line_error(*run(capsys, "draw", "x*y", "x=1", "y=2", "-o", str(tmp_path / "c.svg"),
+                               "--format", "png"), "'c.svg'", "suffix says svg")
     assert not (tmp_path / "c.svg").exists()
     status, _, _ = run(capsys, "draw", "x*y", "x=1", "y=2", "-o", str(tmp_path / "d.pdf"))
     assert status == 0 and (tmp_path / "d.pdf").read_bytes()[:5] == b"%PDF-"
@@ -222,3 +226,45 @@ def test_console_script_when_installed(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["x*y = -6", "  x.grad = -2", "  y.grad = 3",
                                         "wrote circuit.dot"]
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["draw", "x\udcff", "x=1"], ["FORMULA", "b'x\\xff'", "not valid UTF-8"]),
+    (["draw", "x", "x=1", "--title", "\udcff"], ["--title", "b'\\xff'", "not valid UTF-8"]),
+    (["draw", "x", "x\udcfe=1"], ["NAME=NUMBER", "not valid UTF-8"]),
+    (["draw", "x", "x=1", "-o", "c\udcff.svg"], ["-o/--output", "not valid UTF-8"]),
+])
+def test_arguments_that_are_not_utf8_are_one_line(capsys, argv, words):
+    assert_one_line_error(*run(capsys, *argv), *words)
+
+
+def test_not_utf8_as_a_real_process(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "viz", "draw", os.fsdecode(b"x\xff"), "x=1"],
+                          cwd=tmp_path, env=_environment(), capture_output=True)
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.count(b"\n") == 1 and b"Traceback" not in done.stderr
+    assert done.stderr.startswith(b"circuitgrad: error: FORMULA")
+
+
+@pytest.mark.needs_dot
+@requires_dot
+def test_a_control_character_in_the_title_is_dropped(tmp_path, capsys):
+    status, out, err = run(capsys, "draw", "x*2", "x=1", "--title", "a\x01b",
+                           "-o", str(tmp_path / "u.svg"))
+    assert status == 0 and err == ""
+    texts = [t.text for t in ET.parse(tmp_path / "u.svg").getroot().iter(f"{SVG}text")]
+    assert "ab" in texts
+
+
+def test_empty_output_path_and_newlines_in_the_formula(tmp_path, capsys):
+    assert_one_line_error(*run(capsys, "draw", "x*2", "x=1", "-o", ""), "output path",
+                          "empty")
+    status, out, _ = run(capsys, "draw", "x\n+1", "x=1", "-o", str(tmp_path / "c.dot"))
+    assert status == 0 and out.startswith("x +1 = 2\n")
+
+
+def test_default_output_follows_the_format(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "draw", "x*2", "x=1", "--format", "dot")
+    assert status == 0 and out.splitlines()[-1] == "wrote circuit.dot"
+    assert (tmp_path / "circuit.dot").read_text().startswith("digraph")

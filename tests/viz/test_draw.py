@@ -359,6 +359,11 @@ class FakeTensor(autograd.node.Node):
         if label:
             self.label = label
 
+    def _contributions(self):
+        # Wires show the gradient flowing along them (the consumer's chain-rule products); the
+        # fake passes each input its own gradient, so the wires show the inputs' grads.
+        return [(x, 1.0, x.grad) for x in self.inputs]
+
 
 def test_arrays_show_their_shape_and_small_arrays_their_numbers(drawn):
     w = FakeTensor(np.zeros((500, 10)), label="W")
@@ -371,3 +376,20 @@ def test_arrays_show_their_shape_and_small_arrays_their_numbers(drawn):
     [b_wire] = dot.edges_from(dot.by_label("b"))
     assert values(dot, b_wire) == ["[1, 2.5]"] and grads(dot, b_wire) == ["[1, 1]"]
     assert len(viz.to_dot(out)) < 4000  # no array dump
+
+
+def test_collapse_names_a_gate_that_is_not_in_the_graph():
+    _, _, f = sigmoid_neuron()
+    with pytest.raises(ValueError, match=r"no gate named 'nope'.*'sigmoid'"):
+        viz.to_dot(f, collapse="nope")
+    with pytest.raises(ValueError, match=r"'nope'.*no named gates"):
+        viz.to_dot(xyz()[-1], collapse=["nope"])
+    assert viz.to_dot(f, collapse=["sigmoid"]) == viz.to_dot(f, collapse=True)
+
+
+def test_graph_uses_the_engines_forward_order():
+    import viz.graph
+
+    assert not hasattr(viz.graph, "collect")
+    f = xyz()[-1]
+    assert viz.graph.build_circuit(f).order == autograd.walk.forward_order(f)

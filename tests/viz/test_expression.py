@@ -279,3 +279,63 @@ def test_variable_values_must_be_finite_numbers(value):
 
 def test_expression_error_is_a_value_error():
     assert issubclass(ExpressionError, ValueError)
+
+
+# Operations on numbers only are computed, not drawn.
+
+def test_constant_sub_expressions_are_folded():
+    square = parse("x**(2*1)", {"x": -2})  # a number exponent, so no log of the negative base
+    assert square.op == "**" and square.params == (2.0,) and square.data == 4.0
+    product = parse("x*(2*3)", {"x": 1.5})
+    x, six = product.inputs
+    assert x.label == "x" and isinstance(six, Constant) and six.data == 6.0
+    assert product.data == 9.0
+    shifted = parse("x + exp(1) - -(2**-1)", {"x": 0.0})
+    assert shifted.inputs[1].data == -0.5 and shifted.inputs[0].inputs[1].data == math.exp(1)
+    assert not any(node.inputs for node in product.inputs)  # no gate without a variable
+    assert parse("x * sqrt(16) / (1 - 0.5)", {"x": 1}).data == 8.0
+
+
+@pytest.mark.parametrize("text, words", [
+    ("x * 1/0", ["division by zero", "column 1"]),
+    ("x + 1/0", ["division by zero", "column 5"]),
+    ("x * log(-1)", ["log(x) needs x > 0", "column 5", "log(-1)"]),
+    ("x * exp(1000)", ["overflows", "column 5"]),
+    ("x ** (2 ** 10000)", ["OverflowError", "column 7"]),
+])
+def test_folding_keeps_the_strict_mode_errors(text, words):
+    with pytest.raises(ExpressionError) as caught:
+        parse(text, {"x": 2.0})
+    for word in words:
+        assert word in str(caught.value), (word, str(caught.value))
+    with autograd.strict(False):
+        assert parse("x + 1/0", {"x": 2.0}).data == math.inf
+
+
+def test_a_number_with_too_many_digits_is_named():
+    with pytest.raises(ExpressionError) as caught:
+        parse("x + " + "9" * 5000, {"x": 1})
+    message = str(caught.value)
+    assert "number" in message and "too long" in message and "at the end" not in message
+    assert "4300 digits" in message
+
+
+def test_newlines_are_spaces():
+    assert parse("x\n+1", {"x": 1}).data == 2.0
+    assert parse("x *\r\n 2", {"x": 1}).data == 2.0
+    with pytest.raises(ExpressionError, match="column 5"):
+        parse("x\n+ * 2", {"x": 1})
+
+
+def test_text_that_is_not_valid_utf8_is_refused():
+    with pytest.raises(ExpressionError, match=r"not valid UTF-8.*\\xff"):
+        parse("x\udcff", {"x": 1})
+
+
+def test_the_parsed_formula_is_a_formula_not_a_circuit():
+    import viz.expression
+    import viz.graph
+
+    formula = build("x*2", {"x": 1})
+    assert type(formula) is viz.expression.Formula
+    assert not hasattr(viz.expression, "Circuit") and hasattr(viz.graph, "Circuit")

@@ -125,3 +125,37 @@ def test_save_refuses_a_format_that_contradicts_the_suffix(tmp_path):
     assert not (tmp_path / "c.svg").exists()
     assert viz.save(xyz(), tmp_path / "c", format="dot").name == "c.dot"
     assert viz.save(xyz(), tmp_path / "c.gv", format="dot").name == "c.gv"
+
+
+@pytest.mark.needs_dot
+def test_control_characters_in_text_never_reach_graphviz(capfd):
+    f = xyz()
+    f.label = "f\x02"
+    svg = viz.render_svg(f, title="a\x01b\tc\udcff", caption="step\x1b 1\nnext")
+    texts = [t.text for t in ET.fromstring(svg).iter(f"{SVG}text")]
+    assert "ab c\ufffd" in texts and "f" in texts
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.needs_dot
+def test_a_graphviz_failure_is_one_clear_error_and_nothing_on_stderr(capfd):
+    broken = graphviz.Source("digraph { a -> }")
+    with pytest.raises(viz.GraphvizFailed, match="Graphviz could not render the diagram as SVG: "
+                       "Error: .*syntax error") as info:
+        viz.render_svg(broken)
+    assert "\n" not in str(info.value)
+    assert capfd.readouterr().err == ""
+
+
+def test_one_list_of_formats():
+    import viz.cli
+    import viz.render
+    import viz.stepthrough
+
+    assert viz.cli.FORMATS is viz.render.FORMATS is viz.FORMATS
+    assert not hasattr(viz.stepthrough, "FRAME_FORMATS")
+
+
+def test_save_refuses_an_empty_path():
+    with pytest.raises(ValueError, match="output path is empty"):
+        viz.save(xyz(), "")

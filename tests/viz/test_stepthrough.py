@@ -179,3 +179,67 @@ def test_write_frames_as_dot_needs_no_graphviz(tmp_path, monkeypatch):
     assert len(paths) == 9 and paths[3].read_text().startswith("digraph")
     with pytest.raises(GraphvizNotFound, match="Graphviz"):
         write_stepthrough(sigmoid_neuron().output, tmp_path / "p.html")
+
+
+def edge_texts(svg_text):
+    """{(src id, dst id): [visible texts of the edge's label]} for an SVG diagram."""
+    edges = {}
+    for group in ET.fromstring(svg_text).iter(f"{SVG}g"):
+        if group.get("class") == "edge":
+            src, dst = group.find(f"{SVG}title").text.split("->")
+            edges[(src, dst)] = [t.text for t in group.iter(f"{SVG}text")]
+    return edges
+
+
+def test_frame_k_shows_exactly_the_products_its_captions_listed():
+    formula = build("x*y + x", {"x": 3, "y": -2})
+    shown = frames(formula.output)
+    assert "x.grad += local 1 * upstream 1 = 1" in shown[1].caption
+    assert "x.grad += local -2 * upstream 1 = -2" in shown[2].caption
+    x_plus, x_times, y_times = ("n0", "n3"), ("n0", "n2"), ("n1", "n2")
+    first, second = edge_texts(shown[1].svg), edge_texts(shown[2].svg)
+    assert edge_texts(shown[0].svg)[("n3", "out")] == ["-3"]  # values only before the pass
+    assert first[("n3", "out")] == ["-3", "1"]  # the seed, from step 1
+    assert first[x_plus] == ["3", "1"] and first[x_times] == ["3"] and first[y_times] == ["-2"]
+    assert second[x_times] == ["3", "-2"] and second[y_times] == ["-2", "3"]
+    assert second[x_plus] == ["3", "1"]
+    texts = ["".join(ET.fromstring(f.svg).itertext()) for f in shown]
+    assert "grad -1" not in texts[1] and "grad -1" in texts[2]  # x's total, once both arrived
+
+
+def svg_size(svg_text):
+    root = ET.fromstring(svg_text)
+    return root.get("width"), root.get("height"), root.get("viewBox")
+
+
+def gate_positions(svg_text):
+    return {group.find(f"{SVG}title").text: [(e.get("cx"), e.get("cy"))
+                                             for e in group.iter(f"{SVG}ellipse")]
+            for group in ET.fromstring(svg_text).iter(f"{SVG}g") if group.get("class") == "node"}
+
+
+@pytest.mark.parametrize("caption_in_diagram", [False, True])
+@pytest.mark.parametrize("collapse", [None, True])
+def test_every_frame_has_the_same_layout(caption_in_diagram, collapse):
+    neuron = frames(sigmoid_neuron().output, caption_in_diagram=caption_in_diagram,
+                    collapse=collapse)
+    assert "0.7311" in neuron[0].svg  # frame 0 still shows the values
+    fork = frames(build("x*x*x + log(y)*x", {"x": 1.5, "y": 2.25}).output,
+                  caption_in_diagram=caption_in_diagram)
+    for shown in (neuron, fork):
+        assert len({svg_size(f.svg) for f in shown}) == 1
+        positions = [gate_positions(f.svg) for f in shown]
+        assert all(p == positions[0] for p in positions)
+
+
+def test_the_circuit_is_built_once_for_all_frames(monkeypatch):
+    import viz.graph
+    import viz.layout
+
+    calls = []
+    original = viz.graph.build_circuit
+    counting = lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs)  # noqa: E731
+    monkeypatch.setattr(viz.graph, "build_circuit", counting)
+    monkeypatch.setattr(viz.layout, "build_circuit", counting)
+    shown = frames(sigmoid_neuron().output)
+    assert len(shown) == 9 and len(calls) == 1
