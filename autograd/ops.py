@@ -42,7 +42,8 @@ from . import array_math
 __all__ = ["Op", "local_gradients", "ELEMENTWISE", "STRUCTURAL", "ALL_OPS",
            "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "POW_VALUE", "EXP", "LOG", "TANH", "SIGMOID",
            "RELU", "ABS", "SQRT", "SUM", "LINEAR",
-           "MATMUL", "TRANSPOSE", "RESHAPE", "REDUCE_SUM", "MEAN", "MAX", "INDEX", "LOGSUMEXP"]
+           "MATMUL", "TRANSPOSE", "RESHAPE", "REDUCE_SUM", "MEAN", "MAX", "INDEX", "LOGSUMEXP",
+           "SUM_SQUARES"]
 
 
 @dataclass(frozen=True, eq=False)

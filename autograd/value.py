@@ -94,9 +94,6 @@ def _operand(other: object, symbol: str) -> "Value":
         return other
     if isinstance(other, numbers.Real):
         return Constant(other)
-    if isinstance(other, Node):
-        raise TypeError(f"cannot combine a Value and a {type(other).__name__} with '{symbol}': "
-                        f"use Values throughout, or Tensors throughout")
     return Constant(_as_float(other, f"Value {symbol} ..."))
 
 
