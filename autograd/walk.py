@@ -172,7 +172,7 @@ class _Grads:
             return
         else:
             new = current + product
-            if hasattr(new, "flags"):
+            if hasattr(new, "flags") and new.flags.writeable:  # not a numpy scalar (0-d + 0-d)
                 self.owned.add(key)
         if self.on_nodes:
             x.grad = new
