@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
@@ -239,7 +240,8 @@ def gradcheck_sparse(f: Callable[..., Any], inputs: Sequence[Any], num_checks: i
     Returns:
         A :class:`GradcheckReport`; unchecked entries of ``numeric`` and ``errors`` are NaN.
     """
-    if not isinstance(num_checks, int) or isinstance(num_checks, bool) or num_checks < 1:
+    if not isinstance(num_checks, numbers.Integral) or isinstance(num_checks, bool) or (
+            num_checks < 1):
         raise ValueError(f"num_checks must be a positive int, got {num_checks!r}")
     generator = np.random.default_rng(seed)
 
@@ -254,7 +256,7 @@ def gradcheck_sparse(f: Callable[..., Any], inputs: Sequence[Any], num_checks: i
 def _run(f, inputs, h, tol, raise_exception, pick) -> GradcheckReport:
     inputs = _as_inputs(inputs)
     _check_step(h)
-    if not (isinstance(tol, (int, float)) and tol >= 0):
+    if not (isinstance(tol, numbers.Real) and not isinstance(tol, bool) and tol >= 0):
         raise ValueError(f"tol must be a number >= 0, got {tol!r}")
     positions = [i for i, x in enumerate(inputs) if getattr(x, "requires_grad", True)]
     if not positions:
@@ -332,7 +334,8 @@ def _as_inputs(inputs: Any) -> list:
 
 
 def _check_step(h: float) -> None:
-    if not (isinstance(h, (int, float)) and math.isfinite(h) and h > 0):
+    if not (isinstance(h, numbers.Real) and not isinstance(h, bool) and math.isfinite(h)
+            and h > 0):
         raise ValueError(f"the finite-difference step h must be a positive number, got {h!r}")
 
 

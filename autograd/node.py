@@ -116,7 +116,7 @@ class Node:
 
 def new_meta(label: str, params: tuple) -> Optional[NodeMeta]:
     """The meta a new node needs: None unless it has a label, params or an open gate."""
-    gate = gates._active
+    gate = gates.current_gate()
     if label or params or gate is not None:
         return NodeMeta(label, params, gate)
     return None

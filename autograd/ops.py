@@ -105,15 +105,15 @@ ONE_MINUS_ONE = (1.0, -1.0)
 MINUS_ONE = (-1.0,)
 
 ADD = Op("add", "+",
-         forward=lambda m, a, b: a + b,
+         forward=lambda m, a, b: m.add(a, b),
          partials=lambda m, out, a, b: ONE_ONE,
          math="d(a+b)/da = 1, d(a+b)/db = 1")
 SUB = Op("sub", "-",
-         forward=lambda m, a, b: a - b,
+         forward=lambda m, a, b: m.sub(a, b),
          partials=lambda m, out, a, b: ONE_MINUS_ONE,
          math="d(a-b)/da = 1, d(a-b)/db = -1")
 MUL = Op("mul", "*",
-         forward=lambda m, a, b: a * b,
+         forward=lambda m, a, b: m.mul(a, b),
          partials=lambda m, out, a, b: (b, a),
          math="d(ab)/da = b, d(ab)/db = a")
 DIV = Op("div", "/",

@@ -91,7 +91,7 @@ _NUMPY_AS_IS = contextlib.nullcontext()
 def _ieee_unless_strict() -> Any:
     """The numpy error state for gate work: unchanged in strict mode (:mod:`autograd.array_math`
     checks what it must), numpy's inf/nan warnings silenced when strict mode is off."""
-    return _NUMPY_AS_IS if modes._strict else np.errstate(all="ignore")
+    return _NUMPY_AS_IS if modes.STRICT.get() else np.errstate(all="ignore")
 
 
 def _forward(op: ops.Op, *args: Any) -> Any:
@@ -111,7 +111,7 @@ def _make(op: ops.Op, inputs: tuple, out: Any, params: tuple = ()) -> "Tensor":
             node.inputs = inputs
             node._op = op
             node.requires_grad = True
-            gate = gates._active
+            gate = gates.current_gate()
             node._meta = NodeMeta("", params, gate) if (gate is not None or params) else None
             return node
     node.inputs = ()
