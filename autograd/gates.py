@@ -90,14 +90,14 @@ class Gate:
         _INNERMOST.set(gates[-1] if gates else None)
 
     def __reduce__(self) -> Any:
-        # A pickled graph keeps its gate names and nesting, not the frame of an open gate.
-        return (_restored_gate, (self.name, self.id, self.parent))
+        # A pickled graph keeps its gates' names and nesting (one Gate per gate, as pickle keeps
+        # identity); a loaded gate gets a fresh id, unique in the loading process.
+        return (_restored_gate, (self.name, self.parent))
 
 
-def _restored_gate(name: str, gate_id: int, parent: Optional[Gate]) -> Gate:
-    restored = Gate.__new__(Gate)
-    restored.name, restored.id, restored.parent = name, gate_id, parent
-    restored._frame, restored._entered = None, True
+def _restored_gate(name: str, parent: Optional[Gate]) -> Gate:
+    restored = Gate(name, parent)
+    restored._entered = True  # a gate of a finished graph, not one to open
     return restored
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Optional
 
-from . import gates, walk
+from . import gates, pickling, walk
 
 __all__ = ["Node", "NodeMeta"]
 
@@ -91,6 +91,14 @@ class Node:
     def zero_grad(self) -> None:
         """Reset this node's gradient (use ``Module.zero_grad()`` for a whole model)."""
         self.grad = self._zero_grad
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        """Pickle support for graphs of any depth (see :mod:`autograd.pickling`)."""
+        return pickling.reduce_node(self)
+
+    def __copy__(self) -> "Node":
+        """A copy with its own label and arrays (see :mod:`autograd.pickling`)."""
+        return pickling.copy_node(self)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         """Jupyter shows a node as its circuit diagram (SVG), or as text without Graphviz."""
