@@ -21,7 +21,8 @@ handled, which a plain global would get wrong for good:
   managers, ``@contextlib.contextmanager``, are the exception: their gate is meant to cover the
   ``with`` block they wrap, and does.)
 
-The engine reads the innermost gate on every node creation with :func:`current_gate`.
+The engine reads the innermost gate on every node creation: ``innermost_gate()`` (one C call,
+as cheap as reading a global), then ``live_gate(gate)`` only when one is open.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import sys
 from types import FrameType
 from typing import Any, Optional
 
-__all__ = ["Gate", "gate", "current_gate"]
+__all__ = ["Gate", "gate", "current_gate", "innermost_gate", "live_gate"]
 
 _ids = itertools.count(1)
 
@@ -112,9 +113,15 @@ def _suspendable_frame(frame: FrameType) -> Optional[FrameType]:
     return frame
 
 
-def current_gate() -> Optional[Gate]:
-    """The innermost gate open right now in this thread (or task), or None."""
-    innermost = _INNERMOST.get()
+innermost_gate = _INNERMOST.get
+"""The innermost gate entered in this context, or None: one C call, for the engine's hot path.
+Pass what it gives through :func:`live_gate` before storing it on a node (a gate whose
+generator is suspended must not count)."""
+
+
+def live_gate(innermost: Optional[Gate]) -> Optional[Gate]:
+    """``innermost`` (from :data:`innermost_gate`) if it counts now, else the nearest gate open
+    in this context that does: gates of suspended generators are skipped."""
     if innermost is None or innermost._frame is None:
         return innermost
     for open_gate in reversed(_OPEN.get()):  # skip gates of suspended generators
@@ -122,6 +129,11 @@ def current_gate() -> Optional[Gate]:
         if frame is None or frame.f_back is not None:
             return open_gate
     return None
+
+
+def current_gate() -> Optional[Gate]:
+    """The innermost gate open right now in this thread (or task), or None."""
+    return live_gate(_INNERMOST.get())
 
 
 def gate(name: str) -> Gate:

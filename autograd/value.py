@@ -37,8 +37,8 @@ def _as_float(data: object, where: str) -> float:
             return float(data)  # also numpy scalars (np.float64 is a float subclass)
         except OverflowError:  # an int beyond float64's range, such as 10 ** 400
             raise OverflowError(f"{where} needs a number within float64's range (up to about "
-                                f"1.8e308), got an int of {data.bit_length()} bits (about "
-                                f"10^{int(data.bit_length() * 0.30103)})") from None
+                                f"1.8e308), got an int of {int(data).bit_length()} bits (about "
+                                f"10^{int(int(data).bit_length() * 0.30103)})") from None
     if isinstance(data, Node):
         raise _mixing_error(data, where)
     size = getattr(data, "size", None)
@@ -64,8 +64,9 @@ def _make(op: ops.Op, inputs: tuple, data: float, local_grads: tuple,
     node.inputs = inputs
     node.local_grads = local_grads
     node._op = op
-    gate = gates.current_gate()
-    node._meta = NodeMeta("", params, gate) if (gate is not None or params) else None
+    gate = gates.innermost_gate()
+    node._meta = (NodeMeta("", params, gates.live_gate(gate))
+                  if (gate is not None or params) else None)
     return node
 
 
