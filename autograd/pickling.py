@@ -4,8 +4,8 @@ A node holds its inputs, so pickling a computed node pickles the graph behind it
 :mod:`pickle` would recurse once per level of the graph (a 5,000-deep chain exceeds the recursion
 limit), and it cannot pickle the op rows, which hold lambdas. So:
 
-* an :class:`~autograd.ops.Op` is pickled as the name it has in its module (``ops.MUL``) and
-  looked up again when loaded; an op that no module names cannot be pickled, and says so;
+* an :class:`~autograd.ops.Op` pickles as its name in the op table and is looked up again when
+  loaded (``Op.__reduce__``); an op that is not a row of the table cannot be pickled;
 * a node *with inputs* met as a root is pickled as the list of every node it depends on, in
   topological order (inputs first, found without recursion), followed by itself. Each node of the
   list is then saved in its plain form (class and slot values), whose inputs pickle has already
@@ -23,14 +23,10 @@ Loading a pickle runs code named in it: load only pickles you trust (as with any
 
 from __future__ import annotations
 
-import copyreg
-import importlib
 import threading
 from typing import Any, Dict, List, Tuple
 
 import numpy as np
-
-from .ops import Op
 
 __all__ = ["reduce_node", "copy_node"]
 
@@ -128,30 +124,6 @@ def _restore_node(cls: type, state: Tuple[Tuple[str, Any], ...]) -> Any:
     for name, value in state:
         by_name[name].__set__(node, value)
     return node
-
-
-# -- ops: pickled by the name their module gives them ----------------------------------------
-
-def _reduce_op(op: Op) -> tuple:
-    module_name = getattr(op.forward, "__module__", None) or "autograd.ops"
-    for candidate in (module_name, "autograd.ops"):
-        module = importlib.import_module(candidate)
-        for name, value in vars(module).items():
-            if value is op:
-                return (_named_op, (candidate, name))
-    raise TypeError(f"cannot pickle {op!r}: no module names it (define an op as a module-level "
-                    f"name, like autograd.ops.MUL, to pickle graphs that use it)")
-
-
-def _named_op(module_name: str, name: str) -> Op:
-    op = getattr(importlib.import_module(module_name), name, None)
-    if not isinstance(op, Op):
-        raise TypeError(f"{module_name}.{name} is not an op row (the pickle was made by another "
-                        f"version of circuitgrad?)")
-    return op
-
-
-copyreg.pickle(Op, _reduce_op)
 
 
 # -- copies ----------------------------------------------------------------------------------

@@ -4,22 +4,23 @@ Every rule in :mod:`autograd.ops` is written once against a small namespace ``m`
 ``m.log``, ``m.div`` ...). For the scalar :class:`~autograd.Value` that namespace is this module:
 plain :mod:`math` on Python floats, plus the strict-mode checks of :mod:`autograd.modes`, and
 numerically stable forms where the textbook formula overflows (``sigmoid`` at x = -1000).
+The array namespace for :class:`~autograd.Tensor` offers the same names over numpy arrays.
 
 Strict mode raises when an operation makes a non-finite number from operands that did not force
 it: an inf from finite operands (``1e308 * 10``), a nan from operands that are not nan
 (``inf * 0``, ``inf - inf``). The check costs one subtraction on the usual path: ``out - out``
 is 0 exactly when ``out`` is finite.
-The array namespace for :class:`~autograd.Tensor` offers the same names over numpy arrays.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 from . import modes
 
-__all__ = ["add", "sub", "mul", "div", "exp", "log", "xlogy", "tanh", "sigmoid", "sqrt",
-           "sqrt_slope", "pow",
+__all__ = ["add", "sub", "mul", "div", "relu", "abs", "times", "fit", "quietly", "exp", "log",
+           "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "pow",
            "pow_slope", "sign", "step",
            "maximum", "fsum", "affine", "affine_partials"]
 
@@ -62,6 +63,32 @@ def _non_finite(out: float, a: float, b: float, what: str, names: str = "a, b") 
     elif -_INF < a < _INF and -_INF < b < _INF:
         raise modes.overflow(f"{what} overflows float64 at {at}")
     return out
+
+
+def relu(x: float) -> float:
+    """max(x, 0); nan at nan (as numpy's maximum and PyTorch: a NaN input must not vanish)."""
+    return x if x > 0.0 or x != x else 0.0
+
+
+abs = abs  # noqa: A001 - the builtin, under the name the op table uses
+
+
+def times(g: float, local: float) -> float:
+    """The chain rule's product for one wire: upstream gradient times local gradient."""
+    return g * local
+
+
+def fit(product: float, like: object, op: object) -> float:
+    """A gradient contribution in its input's shape: a float already is."""
+    return product
+
+
+_AS_IS = contextlib.nullcontext()
+
+
+def quietly() -> contextlib.nullcontext:
+    """The floating-point context of a backward step: floats need none."""
+    return _AS_IS
 
 
 def exp(x: float) -> float:
