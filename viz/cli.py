@@ -22,6 +22,8 @@ can be. Nothing the user typed reaches the terminal unescaped.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import shutil
 import sys
@@ -169,9 +171,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _run(argv: List[str]) -> int:
+    printed = io.StringIO()  # argparse would drop a write error on the floor
     try:
-        args = _parse(argv)
-    except SystemExit as done:  # --help and --version, already printed
+        with contextlib.redirect_stdout(printed):
+            args = _parse(argv)
+    except SystemExit as done:  # --help and --version
+        _write(sys.stdout, printed.getvalue())
         return done.code if isinstance(done.code, int) else 0
     with autograd.strict(not args.no_strict):
         report = _draw(args)
@@ -190,8 +195,9 @@ def _parse(argv: List[str]) -> argparse.Namespace:
     args, extra = build_parser().parse_known_args(argv)
     options = [word for word in extra if word.startswith("-") and word != _PROTECTED]
     if options:
-        raise CommandError(f"unrecognized arguments: {' '.join(options)} (a formula that starts "
-                           "with '-' goes right after '--': draw -- \"-x*y\" x=1 y=2)")
+        raise CommandError(f"unrecognized arguments: {_short(' '.join(options))} (a formula "
+                           "that starts with '-' goes right after '--': draw -- \"-x*y\" x=1 "
+                           "y=2)")
     args.assignments = list(args.assignments) + extra
     for field in vars(args):
         value = getattr(args, field)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import numbers
 import re
-from typing import Any, Iterable, Iterator, Sequence, Tuple
+from typing import Any, Iterable, Iterator, Sequence
 
 from autograd import Constant
 from autograd.steps import format_number
@@ -106,13 +106,15 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufde
                           + "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}"
                                     for plane in range(0, 0x110000, 0x10000)) + "]")
 
-LABEL_LIMIT = 16383
-"""The longest string Graphviz's DOT reader accepts, in bytes of DOT text, delimiters included.
+LABEL_LIMIT = 16381
+"""The most bytes of label text Graphviz's DOT reader takes in one run: in an HTML-like label
+(a title, a wire's numbers) between two tags or line breaks, in a quoted one between two
+backslash escapes. One line of a title, or a label without escapes, is one run.
 
-Found with Graphviz 2.43 by bisection: ``label="..."`` and ``label=<...>`` render with 16,381
-bytes inside the delimiters and fail from 16,382 on ("syntax error ... longer than 16384?").
-The count is in UTF-8 bytes after escaping, so it is 16,381 ASCII letters, 5,460 ``€`` signs or
-3,276 ``&`` signs (each written ``&amp;``)."""
+Measured with Graphviz 2.43 by bisection on the DOT :mod:`viz.layout` writes: a title or label of
+16,381 ASCII letters renders and 16,382 fail with "syntax error ... longer than 16384?"; the count
+is of UTF-8 bytes after escaping, so it is 3,276 ``&`` signs (each written ``&amp;``) or 5,460
+``€`` signs. A title of several lines may have this many in each line."""
 
 
 class LabelTooLong(ValueError):
@@ -149,51 +151,38 @@ def quote(text: str) -> str:
 
 
 def check_dot_strings(lines: Iterable[str]) -> None:
-    """Raise :class:`LabelTooLong` if a quoted or HTML-like string in these DOT statements is
-    longer than Graphviz reads (:data:`LABEL_LIMIT`), instead of letting ``dot`` fail with a
-    syntax error. A statement within the limit as a whole is passed at the cost of its length."""
+    """Raise :class:`LabelTooLong` if a run of label text in these DOT statements is longer than
+    Graphviz reads (:data:`LABEL_LIMIT`), instead of letting ``dot`` fail with a syntax error.
+    Only a statement longer than the limit as a whole is looked into."""
     for line in lines:
-        if len(line) > LABEL_LIMIT // 4 and len(line.encode("utf-8", "replace")) > LABEL_LIMIT:
-            for start, end in _dot_strings(line):
-                size = len(line[start:end].encode("utf-8", "replace"))
-                if size > LABEL_LIMIT:
-                    what = "the title" if line.lstrip().startswith("graph [") else "a label"
-                    raise LabelTooLong(
-                        f"{what} is too long for Graphviz: {size:,} bytes of DOT text, at most "
-                        f"{LABEL_LIMIT:,} (about 16,000 plain letters); shorten it "
-                        f"(it starts {_text_of(line[start:end])!r})")
+        if len(line) <= LABEL_LIMIT // 4 or len(line.encode("utf-8", "replace")) <= LABEL_LIMIT:
+            continue
+        for run in _runs(line):
+            size = len(run.encode("utf-8", "replace"))
+            if size > LABEL_LIMIT:
+                what = "the title" if line.lstrip().startswith("graph [") else "a label"
+                raise LabelTooLong(
+                    f"{what} is too long for Graphviz: one line of it is {size:,} bytes of DOT "
+                    f"text, and Graphviz reads at most {LABEL_LIMIT:,} (as many plain letters, "
+                    f"3,276 '&' or 5,460 '€'); shorten it or break it into lines (it starts "
+                    f"{_text_of(run)!r})")
 
 
-def _dot_strings(line: str) -> Iterator[Tuple[int, int]]:
-    """(start, end) of each ``"..."`` and ``<...>`` string in one DOT statement, delimiters
-    included (an HTML-like string nests its ``<tags>``; a quoted one has ``\\`` escapes)."""
-    i, n = 0, len(line)
-    while i < n:
-        char = line[i]
-        if char == '"':
-            j = i + 1
-            while j < n and line[j] != '"':
-                j += 2 if line[j] == "\\" else 1
-            yield i, j + 1
-            i = j + 1
-        elif char == "<" and line[:i].rstrip().endswith("="):
-            depth, j = 0, i
-            while j < n:
-                depth += {"<": 1, ">": -1}.get(line[j], 0)
-                j += 1
-                if depth == 0:
-                    break
-            yield i, j
-            i = j
-        else:
-            i += 1
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
-def _text_of(token: str) -> str:
-    """The first words a user typed in a DOT string (tags and escapes undone), for a message."""
-    inner = token[1:-1]
-    if token.startswith("<"):
-        inner = re.sub(r"<[^<>]*>", " ", inner)
-    inner = re.sub(r"\\(.)", lambda match: " " if match.group(1) == "n" else match.group(1), inner)
-    text = " ".join(html.unescape(inner).split())
+def _runs(line: str) -> Iterator[str]:
+    """The runs of text Graphviz's reader takes one at a time: a quoted string between its
+    backslash escapes, anything else (HTML-like labels) between ``<``, ``>`` and line breaks."""
+    last = 0
+    for quoted in _QUOTED.finditer(line):
+        yield from re.split(r"[<>\n]", line[last:quoted.start()])
+        yield from re.split(r"\\.", quoted.group()[1:-1])
+        last = quoted.end()
+    yield from re.split(r"[<>\n]", line[last:])
+
+
+def _text_of(run: str) -> str:
+    """The first words of a run of DOT label text as the user typed them, for a message."""
+    text = " ".join(html.unescape(run.replace("\\\\", "\\")).split())
     return text if len(text) <= 30 else text[:27] + "..."
