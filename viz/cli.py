@@ -49,7 +49,7 @@ MAX_GATES = 200
 """The most gates the command draws unless ``--max-gates`` raises it: a bigger diagram is not
 readable, and Graphviz's layout time grows fast with it."""
 
-MAX_FRAMES = 100
+MAX_FRAMES = 50
 """The most frames ``--steps`` and ``--frames`` render unless ``--max-frames`` raises it (one per
 gate, plus the forward pass); each frame is a whole diagram."""
 

@@ -426,7 +426,7 @@ def test_step_frames_have_their_own_cap(tmp_path, capsys):
     formula = "+".join(["x"] * 150)
     assert_one_line_error(*run(capsys, "draw", formula, "x=1", "-o", str(tmp_path / "c.dot"),
                                "--steps", str(tmp_path / "p.html")),
-                          "--steps would render 150 frames", "cap of 100", "--max-frames 150")
+                          "--steps would render 150 frames", "cap of 50", "--max-frames 150")
     assert_one_line_error(*run(capsys, "draw", "x*2", "x=1", "--max-gates", "0"),
                           "--max-gates", "at least 1")
 
