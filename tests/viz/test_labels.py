@@ -3,6 +3,7 @@ text, the SVG, the PNG, the step-through page. Graphviz must never decode an ent
 backslash escape in them, and never see a character it cannot take."""
 
 import html
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -130,3 +131,19 @@ def test_check_dot_strings_reads_quoted_and_html_strings():
     check_dot_strings([f'a [label="{"b" * 10000}\\\\{"b" * 10000}"]',
                        f"a [label=<{'b' * 10000}<br/>{'b' * 10000}>]",
                        " ".join(f'x{k} [label="\\"{"b" * 100}"]' for k in range(500))])
+
+
+@pytest.mark.needs_dot
+def test_captions_show_a_hostile_label_as_typed(tmp_path):
+    typed = "&amp;<\x01>\\N \u202e"
+    x, y = Value(2.0, label=typed), Value(3.0, label="y")
+    f = x * y
+    f.label = "f"
+    f.backward()
+    shown = printable(typed)
+    step = viz.frames(f)[1]
+    texts = [t.text for t in ET.fromstring(step.svg).iter(f"{SVG}text")]
+    assert any(shown in text and "step" in text for text in texts), texts  # the caption
+    page = viz.write_stepthrough(f, tmp_path / "p.html").read_text(encoding="utf-8")
+    captions = re.findall(r'data-caption="([^"]*)"', page)
+    assert any(html.escape(shown) in caption for caption in captions), captions
