@@ -37,7 +37,7 @@ from autograd.walk import backward_order
 
 from .expression import ExpressionError, build, parse_assignments
 from .labels import LabelTooLong, printable
-from .render import FORMATS, GraphvizFailed, GraphvizNotFound, output_path
+from .render import FORMATS, GraphvizFailed, GraphvizNotFound, output_path, save
 
 __all__ = ["main", "build_parser", "MAX_GATES", "MAX_FRAMES"]
 
@@ -226,7 +226,6 @@ def _check_text(args: argparse.Namespace) -> None:
 
 def _draw(args: argparse.Namespace) -> List[str]:
     """Check the outputs, build, differentiate and draw; returns the lines of the report."""
-    from .render import save
     from .stepthrough import write_frames, write_stepthrough
 
     diagram, fmt = _diagram_path(args.output, args.format)
@@ -258,7 +257,7 @@ def _draw(args: argparse.Namespace) -> List[str]:
                   for name, leaf in circuit.variables.items()]
     try:
         if diagram is None:
-            _diagram_to_stdout(save, output, fmt, title, options)
+            _diagram_to_stdout(output, fmt, title, options)
         else:
             lines.append(f"wrote {save(output, diagram, title=title, **options)}")
         del options["show_grads"]  # the step-through decides per frame
@@ -372,7 +371,7 @@ def _cannot_write(error: OSError, text: Optional[str] = None) -> str:
     return f"cannot write{where}: {error.strerror or error}"
 
 
-def _diagram_to_stdout(save, output, fmt: str, title: Optional[str], options: dict) -> None:
+def _diagram_to_stdout(output, fmt: str, title: Optional[str], options: dict) -> None:
     """Render through :func:`viz.save` (its errors and checks) into a temporary file, then copy
     it to standard output as bytes."""
     folder = tempfile.mkdtemp(prefix="circuitgrad-")

@@ -18,7 +18,12 @@ A number in the text becomes a :class:`~autograd.Constant` operand, as it would 
 ``-2`` is the number -2 (not a negation gate), and a number exponent (``x**2``) is a parameter
 of the ``**`` gate, as ``x ** 2`` is in the engine. An operation on numbers only is computed, not
 drawn: ``x*(2*3)`` is ``x*6`` and ``x**(2*1)`` is ``x**2`` (with the engine's strict-mode errors,
-so ``1/0`` is still refused). Newlines count as spaces.
+so ``1/0`` is still refused). Newlines count as spaces; a ``#`` is refused, since Python would
+read the rest of the line as a comment that the printed formula and the page title still show.
+
+Errors say where first (``at column 3: unknown name 'y' (give it a value, e.g. y=1.5)``). Python's
+parser stops near 3,000 levels of nesting (each operator of a chain such as ``x+x+...+x`` is a
+level); beyond that, or beyond :data:`MAX_LENGTH` characters, the error comes at once.
 """
 
 from __future__ import annotations
