@@ -283,6 +283,7 @@ def _diagram_path(output: Optional[str], format: Optional[str]) -> Tuple[Optiona
     names a format."""
     if output == STDOUT:
         fmt = format or "svg"
+        _flush_or_fail(sys.stdout)  # closed from the start: say so before any work
         if fmt in ("png", "pdf") and _is_terminal(sys.stdout):
             raise CommandError(f"will not write {fmt.upper()} to a terminal: redirect standard "
                                "output (-o - > circuit.png) or give a file name")
@@ -457,22 +458,26 @@ def _is_terminal(stream) -> bool:
         return False
 
 
-class _StdoutFailed(Exception):
-    pass
-
-
 def _write(stream, data, quiet: bool = False) -> None:
-    """Write to a standard stream; a closed pipe or a full disk becomes one error line (or, for
-    stderr itself, nothing)."""
+    """Write to standard output (or its binary buffer) or standard error. On stdout, a closed pipe,
+    a full disk or a stream closed from the start (``>&-``) becomes one error line; on stderr
+    (or with ``quiet``) nothing can be reported, so nothing is."""
+    to_stderr = quiet or stream is sys.stderr
+    if stream is None:
+        if to_stderr:
+            return
+        raise CommandError("cannot write to standard output: it is closed")
     try:
         stream.write(data)
     except OSError as error:
-        if quiet or stream is sys.stderr:
+        if to_stderr:
             return
         raise CommandError(_stdout_message(error)) from None
 
 
 def _flush_or_fail(stream) -> None:
+    if stream is None:
+        raise CommandError("cannot write to standard output: it is closed")
     try:
         stream.flush()
     except OSError as error:
@@ -487,6 +492,8 @@ def _stdout_message(error: OSError) -> str:
 def _flush_stdout(status: int) -> int:
     """Flush stdout now, while an error can still be reported (Python would flush it at exit and
     print a traceback-like warning instead)."""
+    if sys.stdout is None:
+        return status
     try:
         sys.stdout.flush()
     except OSError as error:

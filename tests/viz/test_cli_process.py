@@ -116,3 +116,22 @@ def test_a_frame_cap_for_the_step_through(tmp_path):
     status, _, err = command("draw", "+".join(["x"] * 150), "x=1", "--steps", "p.html",
                              cwd=tmp_path)
     assert_one_line_error(status, err, "150 frames", "--max-frames 150")
+
+
+@pytest.mark.parametrize("extra", [[], ["-o", "-"], ["--version"]])
+def test_a_stdout_closed_from_the_start(tmp_path, extra):
+    argv = ["--version"] if extra == ["--version"] else ["draw", "x*y", "x=1", "y=2",
+                                                          "--format", "dot", *extra]
+    code = ("import sys; from viz.cli import main; sys.stdout = None; "
+            f"raise SystemExit(main({argv!r}))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=_environment(),
+                          capture_output=True, text=True)
+    assert_one_line_error(done.returncode, done.stderr, "standard output", "closed")
+
+
+def test_a_stderr_closed_from_the_start_still_gives_status_2(tmp_path):
+    code = ("import sys; from viz.cli import main; sys.stderr = None; "
+            "raise SystemExit(main(['draw', 'x*y', 'x=1']))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=_environment(),
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and done.stdout == "" and done.stderr == ""
