@@ -35,7 +35,7 @@ import autograd
 from autograd.steps import format_number
 from autograd.walk import backward_order
 
-from .expression import ExpressionError, build, parse_assignments
+from .expression import FUNCTIONS, ExpressionError, build, parse_assignments
 from .labels import LabelTooLong, printable
 from .render import FORMATS, GraphvizFailed, GraphvizNotFound, output_path, save
 
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     draw = commands.add_parser(
         "draw", help="draw a formula's circuit with its gradients",
         description="Draw the circuit of FORMULA with the given variable values, run the backward "
-        "pass and write the diagram. Functions: exp log tanh sigmoid relu abs sqrt; operators: "
+        f"pass and write the diagram. Functions: {' '.join(FUNCTIONS)}; operators: "
         "+ - * / ** and unary minus. Options may come before or after the formula; a formula "
         "starting with '-' goes right after '--' (the word after '--' is never an option).",
         epilog='examples: circuitgrad draw "1/(1+exp(-(w0*x0+w1*x1+w2)))" w0=2 x0=-1 w1=-3 '
