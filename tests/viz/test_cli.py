@@ -444,3 +444,14 @@ def test_a_title_over_graphvizs_limit_is_one_line(tmp_path, capsys):
                                "--title", "&" * 4000), "title is too long for Graphviz",
                           "at most 16,381")
     assert not (tmp_path / "c.dot").exists()
+
+
+def test_ctrl_c_is_one_line_and_status_130(capsys, monkeypatch):
+    import viz.cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(viz.cli, "build", interrupted)
+    status, out, err = run(capsys, "draw", "x*2", "x=1")
+    assert status == 130 and out == "" and err == "circuitgrad: error: interrupted\n"
