@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="direction of the circuit (default: LR, inputs on the left)")
     draw.add_argument("--no-strict", action="store_true",
                       help="give IEEE inf/nan for log(0), 1/0 ... instead of an error")
+    _add_serve(commands)
     return parser
 
 
@@ -121,6 +122,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return done.code if isinstance(done.code, int) else 0
     except CommandError as error:
         return _fail(str(error))
+    if args.command == "serve":
+        return _serve(args)
     try:
         with autograd.strict(not args.no_strict):
             for line in _draw(args):
@@ -212,3 +215,37 @@ def _output_path(output: Optional[str], format: Optional[str]) -> Path:
         return output_path(path, format)[0]
     except ValueError as error:
         raise CommandError(str(error)) from None
+
+
+# `circuitgrad serve`: the live editor and playground (viz.serve, needs the "serve" extra).
+
+def _port(text: str) -> int:
+    if not (text.isdigit() and 0 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535 (0: any free "
+                                         f"port), got {text!r}")
+    return int(text)
+
+
+def _add_serve(commands: "argparse._SubParsersAction") -> None:
+    serve = commands.add_parser(
+        "serve", help="serve a live circuit editor and a training playground in the browser",
+        description="Start a local web server with the circuit editor (/) and the training "
+        "playground (/playground). Needs the serve extra: pip install \"circuitgrad[serve]\".",
+        epilog="example: circuitgrad serve --port 8000 --open")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=_port, default=8000,
+                       help="port to listen on (default: 8000; 0 picks a free one)")
+    serve.add_argument("--open", action="store_true", help="open the editor in a web browser")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    try:
+        serve(args.host, args.port, open_browser=args.open)
+    except ImportError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}")
+    return 0
