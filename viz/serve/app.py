@@ -219,9 +219,14 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def create_app() -> Starlette:
-    """The application (an ASGI callable wrapped in the request-size limits)."""
+def create_app(stopping: Optional[threading.Event] = None) -> Starlette:
+    """The application (an ASGI callable wrapped in the request-size limits).
+
+    Args:
+        stopping: set when the server is shutting down; open training streams then end.
+    """
     render.DOT_TIMEOUT = DOT_TIMEOUT
+    stopping = stopping or threading.Event()
     memo = _Memo(256)
     sessions = _Sessions()
     limiters: Dict[str, anyio.CapacityLimiter] = {}
@@ -318,9 +323,9 @@ def create_app() -> Starlette:
         mine = session.stream
 
         async def events():
-            while session.stream == mine:
+            while session.stream == mine and not stopping.is_set():
                 state = await in_thread("train", session.chunk, STEPS_PER_EVENT)
-                yield f"event: state\ndata: {json.dumps(state)}\n\n"
+                yield f"event: state\ndata: {json.dumps(state, allow_nan=False)}\n\n"
                 if state["finished"]:
                     yield "event: finished\ndata: {}\n\n"
                     return

@@ -14,10 +14,14 @@ import threading
 import webbrowser
 from typing import Optional, TextIO
 
-__all__ = ["serve", "url_of", "GRACE"]
+__all__ = ["serve", "url_of", "GRACE", "MAX_HEAD"]
 
 GRACE = 2.0
-"""Seconds open requests (a training stream) get to finish when the server stops."""
+"""Seconds open requests get to finish when the server stops."""
+
+MAX_HEAD = 4 * 1024 * 1024
+"""The largest request line and headers read; the application then refuses a long query string
+with 414. (A larger head is cut off by uvicorn with a 400 and a closed connection.)"""
 
 
 def url_of(host: str, port: int) -> str:
@@ -58,16 +62,28 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
 
     from .app import create_app
 
+    stopping = threading.Event()
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: object) -> None:
+            stopping.set()  # open training streams end, so the shutdown need not wait
+            super().handle_exit(sig, frame)
+
+        async def startup(self, sockets: Optional[list] = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:  # listening: the URL works from now on
+                print(f"circuitgrad serve: the circuit editor is at {url} and the playground "
+                      f"at {url}playground (Ctrl-C stops the server)", file=out, flush=True)
+                if open_browser:
+                    threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+
     sock = _bind(host, port)
     url = url_of(host, sock.getsockname()[1])
     out = out or sys.stdout
-    print(f"circuitgrad serve: the circuit editor is at {url} and the playground at "
-          f"{url}playground (Ctrl-C stops the server)", file=out, flush=True)
-    config = uvicorn.Config(create_app(), log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=GRACE, lifespan="off")
-    server = uvicorn.Server(config)
-    if open_browser:
-        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
+    config = uvicorn.Config(create_app(stopping), log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=GRACE, lifespan="off",
+                            h11_max_incomplete_event_size=MAX_HEAD)
+    server = Server(config)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it has handled

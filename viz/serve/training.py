@@ -238,13 +238,14 @@ class Trainer:
             scores = self._forward(points)[-1].data
             shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
             probs = shifted / shifted.sum(axis=1, keepdims=True)
+        probs = np.nan_to_num(probs, nan=0.0)
         return {"n": GRID, "extent": EXTENT, "cls": probs.argmax(axis=1).tolist(),
                 "p": np.round(probs.max(axis=1), 3).tolist()}
 
     def snapshot(self) -> Dict[str, Any]:
         """What the page draws: numbers, the weights with their gradients, the boundary."""
-        layers = [{"W": np.round(layer.W.data, 4).tolist(), "b": np.round(layer.b.data, 4).tolist(),
-                   "dW": _rounded(layer.W.grad), "db": _rounded(layer.b.grad)}
+        layers = [{"W": _rounded(layer.W.data, 4), "b": _rounded(layer.b.data, 4),
+                   "dW": _rounded(layer.W.grad, 6), "db": _rounded(layer.b.grad, 6)}
                   for layer in self.layers]
         return {"step": self.steps, "loss": _finite(self.loss), "accuracy": self.accuracy,
                 "error": self.error, "finished": self.finished, "max_steps": MAX_STEPS,
@@ -308,10 +309,11 @@ class Trainer:
         return out, title
 
 
-def _rounded(grad: Any) -> Any:
-    if grad is None:
+def _rounded(array: Any, decimals: int) -> Any:
+    """A JSON-ready list (JSON has no inf or nan: they become the largest float or 0)."""
+    if array is None:
         return None
-    return np.round(np.nan_to_num(np.asarray(grad, dtype=float)), 6).tolist()
+    return np.round(np.nan_to_num(np.asarray(array, dtype=float)), decimals).tolist()
 
 
 def _finite(x: float) -> Optional[float]:
