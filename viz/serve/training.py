@@ -16,6 +16,7 @@ the loss sends that neuron for one example).
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -49,6 +50,9 @@ GRID = 40
 """The decision boundary is the net's prediction on a GRID x GRID square of points."""
 EXTENT = 1.5
 """The square shown is [-EXTENT, EXTENT] on both axes."""
+
+
+_SEEDING = threading.Lock()  # the engine's generator is global: one net is initialized at a time
 
 
 class SettingsError(ValueError):
@@ -149,9 +153,10 @@ class Trainer:
                                       settings.seed)
         self.classes = classes_of(settings.dataset)
         sizes = (2,) + settings.hidden + (self.classes,)
-        autograd.manual_seed(settings.seed)
-        self.layers = [Linear(n_in, n_out, label=str(k + 1))
-                       for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))]
+        with _SEEDING:
+            autograd.manual_seed(settings.seed)
+            self.layers = [Linear(n_in, n_out, label=str(k + 1))
+                           for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))]
         self.params = [p for layer in self.layers for p in (layer.W, layer.b)]
         self.optimizer = optim.SGD(self.params, lr=settings.lr, momentum=MOMENTUM)
         self.steps = 0

@@ -75,6 +75,7 @@
     errorLine.textContent = message;
     errorLine.title = message;
     diagram.classList.add("stale");
+    results.parentNode.classList.add("stale");
     document.body.dataset.state = "error";
   }
 
@@ -82,6 +83,7 @@
     errorLine.textContent = "";
     errorLine.title = "";
     diagram.classList.remove("stale");
+    results.parentNode.classList.remove("stale");
     names = answer.variables.map(function (v) { return v.name; });
     answer.variables.forEach(function (v) {
       if (values[v.name] === undefined) { values[v.name] = String(v.value); }
