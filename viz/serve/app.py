@@ -53,6 +53,7 @@ RENDER_THREADS = 4
 TRAIN_THREADS = 2
 MAX_SESSIONS = 64
 SESSION_IDLE = 30 * 60.0
+MEMO_BYTES = 32 * 1024 * 1024
 STEPS_PER_EVENT = 10
 EVENT_PAUSE = 0.02
 
@@ -123,10 +124,12 @@ async def _plain(send: Callable, status: int, text: str) -> None:
 
 
 class _Memo:
-    """A small LRU cache that computes each key once, even when 50 requests ask at once."""
+    """An LRU cache of answers (bytes) up to ``max_bytes`` in all, that computes each key once,
+    even when 50 requests ask for it at once."""
 
-    def __init__(self, size: int):
-        self.size = size
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._lock = threading.Lock()
         self._done: "OrderedDict[Any, Any]" = OrderedDict()
         self._pending: Dict[Any, threading.Event] = {}
@@ -152,10 +155,15 @@ class _Memo:
             raise
         with self._lock:
             self._done[key] = result
-            while len(self._done) > self.size:
-                self._done.popitem(last=False)
+            self._bytes += _size(result)
+            while self._bytes > self.max_bytes and len(self._done) > 1:
+                self._bytes -= _size(self._done.popitem(last=False)[1])
             self._pending.pop(key).set()
         return _unwrap(result)
+
+
+def _size(result: Any) -> int:
+    return len(result) if isinstance(result, bytes) else 200
 
 
 def _unwrap(result: Any) -> Any:
@@ -227,7 +235,7 @@ def create_app(stopping: Optional[threading.Event] = None) -> Starlette:
     """
     render.DOT_TIMEOUT = DOT_TIMEOUT
     stopping = stopping or threading.Event()
-    memo = _Memo(256)
+    memo = _Memo(MEMO_BYTES)
     sessions = _Sessions()
     limiters: Dict[str, anyio.CapacityLimiter] = {}
 
@@ -254,13 +262,13 @@ def create_app(stopping: Optional[threading.Event] = None) -> Starlette:
         expr, given = formula_of(request)
         key = ("circuit", expr, tuple(sorted(given.items())))
         try:
-            answer = await in_thread("render", memo.get, key,
-                                     lambda: circuit_answer(expr, given))
+            answer = await in_thread("render", memo.get, key, lambda: json.dumps(
+                circuit_answer(expr, given), allow_nan=False).encode("utf-8"))
         except EditorError as error:
             return _error(400, str(error))
         except (render.GraphvizNotFound, render.GraphvizFailed) as error:
             return _error(503, " ".join(str(error).split()))
-        return JSONResponse(answer)
+        return Response(answer, media_type="application/json")
 
     async def download(request: Request) -> Response:
         expr, given = formula_of(request)

@@ -239,7 +239,7 @@ class Trainer:
         axis = np.linspace(-EXTENT, EXTENT, GRID)
         gx, gy = np.meshgrid(axis, axis[::-1])
         points = Tensor(np.c_[gx.ravel(), gy.ravel()], requires_grad=False)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), autograd.no_grad():  # no graph for the picture
             scores = self._forward(points)[-1].data
             shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
             probs = shifted / shifted.sum(axis=1, keepdims=True)
