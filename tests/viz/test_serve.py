@@ -211,3 +211,37 @@ def _leaves(root):
         else:
             leaves.append(node)
     return leaves
+
+
+# The command.
+
+@pytest.mark.parametrize("port", ["70000", "-1", "http"])
+def test_a_bad_port_is_a_one_line_error(port, capsys):
+    from viz.cli import main
+
+    assert main(["serve", "--port", port]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("circuitgrad: error: ") and "port" in err and err.count("\n") == 1
+
+
+def test_a_busy_port_is_a_one_line_error(capsys):
+    import socket
+
+    pytest.importorskip("uvicorn", reason="the serve extra is not installed")
+    from viz.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"circuitgrad: error: cannot listen on 127.0.0.1:{port}")
+
+
+def test_urls_name_a_reachable_address():
+    from viz.serve.server import url_of
+
+    assert url_of("127.0.0.1", 8000) == "http://127.0.0.1:8000/"
+    assert url_of("0.0.0.0", 80) == "http://127.0.0.1:80/"
+    assert url_of("::1", 8080) == "http://[::1]:8080/"
