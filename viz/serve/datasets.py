@@ -1,8 +1,9 @@
 """The playground's 2-D toy datasets: moons, circles, spiral and xor, each scaled to [-1, 1].
 
 Each function takes the number of points, the noise (standard deviation of Gaussian jitter, in
-the dataset's own units before scaling: for moons, as scikit-learn's ``make_moons``) and a seed, and returns ``(X, y)``: X of shape (N, 2), y the
-integer classes. The same arguments always give the same points.
+the dataset's own units before scaling: for moons, as scikit-learn's ``make_moons``) and a random
+generator, and returns ``(X, y)``: X of shape (N, 2), y the integer classes. :func:`make_dataset`
+with the same arguments (the seed among them) always gives the same points.
 """
 
 from __future__ import annotations

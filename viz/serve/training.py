@@ -212,7 +212,8 @@ class Trainer:
             return
         self.steps += 1
         if not math.isfinite(self.loss):
-            self.error = f"the loss became {self.loss} at step {self.steps}; try a smaller learning rate"
+            self.error = (f"the loss became {self.loss} at step {self.steps}; try a smaller "
+                          "learning rate")
 
     def train(self, max_steps: int, max_seconds: float) -> List[Tuple[int, float, float]]:
         """Up to ``max_steps`` steps or ``max_seconds`` of them; returns (step, loss, accuracy)

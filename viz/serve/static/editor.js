@@ -62,12 +62,17 @@
       })
       .then(function (answer) {
         if (number !== asked) { return; }
-        if (!answer.ok) { showError(answer.body.error || "the server could not draw this"); return; }
+        if (!answer.ok) {
+          showError(answer.body.error || "the server could not draw this");
+          return;
+        }
         show(answer.body);
       })
       .catch(function (error) {
         if (error && error.name === "AbortError") { return; }
-        if (number === asked) { showError("the server did not answer (is circuitgrad serve running?)"); }
+        if (number === asked) {
+          showError("the server did not answer (is circuitgrad serve running?)");
+        }
       });
   }
 

@@ -30,7 +30,10 @@
     };
   }
 
-  function showError(message) { $("pg-error").textContent = message || ""; $("pg-error").title = message || ""; }
+  function showError(message) {
+    $("pg-error").textContent = message || "";
+    $("pg-error").title = message || "";
+  }
 
   function post(url, body) {
     return fetch(url, { method: "POST", headers: { "content-type": "application/json" },
@@ -69,7 +72,11 @@
     showError("");
     ensureSession().then(function (s) {
       if (running()) { return; }
-      if (state && state.finished) { showError(state.error || "this net has trained its " + state.max_steps + " steps; press Reset"); return; }
+      if (state && state.finished) {
+        showError(state.error || "this net has trained its " + state.max_steps +
+                  " steps; press Reset");
+        return;
+      }
       source = new EventSource("/api/train/" + encodeURIComponent(s.id) + "/stream");
       runSince = performance.now();
       source.addEventListener("state", function (event) { apply(JSON.parse(event.data)); });
@@ -192,7 +199,8 @@
     var side = Math.min(box.width, box.height);  // the canvas keeps its square (object-fit)
     var left = box.left + (box.width - side) / 2, top = box.top + (box.height - side) / 2;
     var e = state.boundary.extent;
-    var px = ((event.clientX - left) / side) * 2 * e - e, py = e - ((event.clientY - top) / side) * 2 * e;
+    var px = ((event.clientX - left) / side) * 2 * e - e;
+    var py = e - ((event.clientY - top) / side) * 2 * e;
     var best = 0, bestD = Infinity;
     session.data.X.forEach(function (p, i) {
       var d = (p[0] - px) * (p[0] - px) + (p[1] - py) * (p[1] - py);
@@ -299,7 +307,8 @@
         text.textContent = label;
         var title = el("title", {}, g);
         title.textContent = col === 0 ? "input " + ["x", "y"][i] :
-          (col === sizes.length - 1 ? "score of class " + i : "hidden layer " + col + ", neuron " + (i + 1)) +
+          (col === sizes.length - 1 ? "score of class " + i :
+            "hidden layer " + col + ", neuron " + (i + 1)) +
           ": click to see its circuit";
         if (col > 0) {
           g.addEventListener("click", function () {
@@ -317,7 +326,8 @@
       return col === 0 ? "input" : col === sizes.length - 1 ? "scores" : "hidden " + col;
     });
     spots.forEach(function (column, col) {
-      var t = el("text", { x: column[0][0], y: 350, "class": "caption", "text-anchor": "middle" }, net);
+      var t = el("text", { x: column[0][0], y: 350, "class": "caption",
+                           "text-anchor": "middle" }, net);
       t.textContent = names[col] + " (" + sizes[col] + ")";
     });
     markSelected();
@@ -343,7 +353,9 @@
     state.layers.forEach(function (layer) {
       var M = layer[mode];
       if (!M) { return; }
-      M.forEach(function (row) { row.forEach(function (v) { biggest = Math.max(biggest, Math.abs(v)); }); });
+      M.forEach(function (row) {
+        row.forEach(function (v) { biggest = Math.max(biggest, Math.abs(v)); });
+      });
     });
     state.layers.forEach(function (layer, k) {
       var M = layer[mode], W = layer.W, dW = layer.dW;
@@ -355,7 +367,8 @@
           wire.setAttribute("stroke", sign >= 0 ? POSITIVE : NEGATIVE);
           wire.setAttribute("stroke-width", (0.3 + 5 * Math.abs(v) / biggest).toFixed(2));
           wire.setAttribute("stroke-opacity", (0.25 + 0.75 * Math.abs(v) / biggest).toFixed(2));
-          wire.firstChild.textContent = "w = " + fmt(W[i][j]) + ", dL/dw = " + fmt(dW ? dW[i][j] : null);
+          wire.firstChild.textContent = "w = " + fmt(W[i][j]) + ", dL/dw = " +
+            fmt(dW ? dW[i][j] : null);
         });
       });
     });
@@ -374,7 +387,8 @@
         return answer;
       });
     }).then(function (answer) {
-      $("neuron").innerHTML = answer.svg.replace(/<\?xml[\s\S]*?\?>|<!DOCTYPE[\s\S]*?>|<!--[\s\S]*?-->/g, "");
+      var prolog = /<\?xml[\s\S]*?\?>|<!DOCTYPE[\s\S]*?>|<!--[\s\S]*?-->/g;
+      $("neuron").innerHTML = answer.svg.replace(prolog, "");
       $("neuron-title").textContent = answer.title;
       document.body.dataset.neuron = answer.title;
     }).catch(function (error) { showError(error.message); })
@@ -385,12 +399,14 @@
   $("pause").addEventListener("click", pause);
   $("step").addEventListener("click", step);
   $("reset").addEventListener("click", reset);
-  $("noise").addEventListener("input", function () { $("noise-text").textContent = $("noise").value; });
+  $("noise").addEventListener("input", function () {
+    $("noise-text").textContent = $("noise").value;
+  });
   Array.prototype.forEach.call(document.querySelectorAll("input[name=wires]"), function (radio) {
     radio.addEventListener("change", updateNet);
   });
   fields.forEach(function (id) {
-    $(id).addEventListener("change", function () { if (!running()) { reset(); } else { pause(); reset(); } });
+    $(id).addEventListener("change", reset);  // a new net; reset() pauses a running one
   });
   window.addEventListener("beforeunload", function () { if (source) { source.close(); } });
   ensureSession().then(setButtons).catch(function (error) { showError(error.message); });
