@@ -179,6 +179,22 @@ def test_training_streams_while_the_editor_answers(server):
     assert len(after) == 2 and steps == sorted(steps) and steps[-1] > steps[0]
 
 
+def test_slow_motion_streams_one_step_per_event(server):
+    _, _, body = post_json(server + "/api/train", {"points": 40, "hidden": [3]})
+    key = json.loads(body)["id"]
+    steps = []
+    with urllib.request.urlopen(f"{server}/api/train/{key}/stream?steps=1", timeout=120) as s:
+        for line in s:
+            if line.startswith(b"data: "):
+                steps.append(json.loads(line[6:])["step"])
+            if len(steps) == 3:
+                break
+    assert steps == [1, 2, 3]
+    for bad in ("0", "101", "x"):
+        status, _, body = get(f"{server}/api/train/{key}/stream?steps={bad}")
+        assert status == 400 and "steps" in json.loads(body)["error"]
+
+
 def test_a_step_and_a_neuron(server):
     _, _, body = post_json(server + "/api/train", {"points": 40, "hidden": [3]})
     key = json.loads(body)["id"]

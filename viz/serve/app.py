@@ -11,6 +11,7 @@ Routes::
     GET  /api/stepthrough.html      the self-contained step-through page, as a download
     POST /api/train                 start a playground session (JSON settings -> id, data, state)
     GET  /api/train/{id}/stream     train and stream the state as server-sent events
+                                    (?steps=N: N training steps per event, 1 to 100)
     POST /api/train/{id}/step       one training step (JSON state)
     GET  /api/train/{id}/neuron     one neuron's circuit at the current step (JSON: svg, title)
 
@@ -55,6 +56,7 @@ MAX_SESSIONS = 64
 SESSION_IDLE = 30 * 60.0
 MEMO_BYTES = 32 * 1024 * 1024
 STEPS_PER_EVENT = 10
+MAX_STEPS_PER_EVENT = 100
 EVENT_PAUSE = 0.02
 
 # A page may load only what this server sends: no CDN, no remote fonts, no inline scripts.
@@ -325,14 +327,21 @@ def create_app(stopping: Optional[threading.Event] = None) -> Starlette:
     async def train_stream(request: Request) -> Response:
         try:
             session = session_of(request)
+            text = request.query_params.get("steps", str(STEPS_PER_EVENT))
+            if not (text.isdigit() and 1 <= int(text) <= MAX_STEPS_PER_EVENT):
+                raise SettingsError(f"steps (per update) must be a whole number from 1 to "
+                                    f"{MAX_STEPS_PER_EVENT}")
         except LookupError as error:
             return _error(404, str(error))
+        except SettingsError as error:
+            return _error(400, str(error))
+        per_event = int(text)
         session.stream += 1
         mine = session.stream
 
         async def events():
             while session.stream == mine and not stopping.is_set():
-                state = await in_thread("train", session.chunk, STEPS_PER_EVENT)
+                state = await in_thread("train", session.chunk, per_event)
                 yield f"event: state\ndata: {json.dumps(state, allow_nan=False)}\n\n"
                 if state["finished"]:
                     yield "event: finished\ndata: {}\n\n"

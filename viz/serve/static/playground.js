@@ -77,7 +77,8 @@
                   " steps; press Reset");
         return;
       }
-      source = new EventSource("/api/train/" + encodeURIComponent(s.id) + "/stream");
+      source = new EventSource("/api/train/" + encodeURIComponent(s.id) + "/stream?steps=" +
+                               encodeURIComponent($("speed").value));
       runSince = performance.now();
       source.addEventListener("state", function (event) { apply(JSON.parse(event.data)); });
       source.addEventListener("finished", function () { pause(); });
@@ -399,6 +400,9 @@
   $("pause").addEventListener("click", pause);
   $("step").addEventListener("click", step);
   $("reset").addEventListener("click", reset);
+  $("speed").addEventListener("change", function () {
+    if (running()) { pause(); start(); }  // the same net, on at the new pace
+  });
   $("noise").addEventListener("input", function () {
     $("noise-text").textContent = $("noise").value;
   });
