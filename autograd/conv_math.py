@@ -1,0 +1,221 @@
+"""Convolution and pooling on numpy arrays: the kernels behind the conv and pooling rows.
+
+Layout as in PyTorch and CS231n: inputs ``x`` are (N, C, H, W), kernels ``w`` are (F, C, HH, WW),
+outputs (N, F, Ho, Wo) with ``Ho = (H + 2 ph - HH) // sh + 1`` (likewise Wo). "Convolution" here
+is what every deep-learning library computes, the cross-correlation
+``out[n, f, i, j] = sum_{c, a, b} x_pad[n, c, i sh + a, j sw + b] w[f, c, a, b]``.
+
+How it runs (no Python loop over output pixels):
+
+* **im2col**: ``sliding_window_view`` gives every (HH, WW) window of the padded input as a
+  strided view (N, C, Ho, Wo, HH, WW), no copy; ``tensordot`` with the kernel copies it once into
+  the (N Ho Wo, C HH WW) matrix and makes one matrix product.
+* **weight gradient**: the same windows contracted with the upstream gradient ``g``, one product:
+  ``dw[f, c, a, b] = sum_{n, i, j} g[n, f, i, j] x_pad[n, c, i sh + a, j sw + b]``, the
+  correlation of x with g.
+* **input gradient**: ``dcols = w^T g`` (one product), then **col2im**: each kernel offset (a, b)
+  adds its slab of ``dcols`` to a strided slice of the padded input's gradient, a loop over the
+  HH WW offsets only. For stride 1 this is exactly the full convolution of g with the kernel
+  rotated by 180 degrees (``examples/cnn_deltas.py`` checks it by hand).
+
+Pooling uses the same windows: max pooling sends each upstream gradient to the entry that won its
+window, split evenly between tied entries as the ``max`` row of the op table does (PyTorch gives
+all of it to the first tied entry; the two agree whenever the maximum is unique). Windows may
+overlap (stride < kernel); an entry in several windows collects from each.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Tuple
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = ["pair", "conv_output_size", "check_conv", "check_pool", "pad", "windows",
+           "conv2d", "conv2d_grad_x", "conv2d_grad_w", "max_pool2d", "max_pool2d_grad",
+           "avg_pool2d", "avg_pool2d_grad"]
+
+Pair = Tuple[int, int]
+
+
+def pair(value: Any, name: str, where: str, minimum: int = 1) -> Pair:
+    """An int or a pair of ints as ``(height, width)``, each at least ``minimum``.
+
+    Raises:
+        TypeError: for a float (``stride=1.5``), a bool or anything not an int or a pair.
+        ValueError: for a value below ``minimum``.
+    """
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(values) != 2:
+        raise TypeError(f"{where}: {name} must be an int or a pair of ints, got {value!r}")
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{where}: {name} must be an int or a pair of ints (height, width), "
+                            f"got {value!r}")
+        if v < minimum:
+            raise ValueError(f"{where}: {name} must be >= {minimum}, got {value!r}")
+    return int(values[0]), int(values[1])
+
+
+def conv_output_size(size: Pair, kernel: Pair, stride: Pair, padding: Pair) -> Pair:
+    """``(H + 2 ph - HH) // sh + 1`` and the same for the width."""
+    return tuple((s + 2 * p - k) // st + 1
+                 for s, k, st, p in zip(size, kernel, stride, padding))  # type: ignore
+
+
+def _check_4d(x: np.ndarray, where: str, name: str = "input") -> None:
+    if x.ndim != 4:
+        hint = (" (a single image? add a batch axis: x.reshape(1, *x.shape))" if x.ndim == 3
+                else "")
+        raise ValueError(f"{where}: {name} must be 4-D (N, C, H, W), got shape {x.shape}{hint}")
+
+
+def _check_fits(x_shape: tuple, kernel: Pair, padding: Pair, where: str, what: str) -> None:
+    padded = (x_shape[2] + 2 * padding[0], x_shape[3] + 2 * padding[1])
+    if kernel[0] > padded[0] or kernel[1] > padded[1]:
+        raise ValueError(f"{where}: {what} {kernel[0]}x{kernel[1]} is larger than the padded "
+                         f"input {padded[0]}x{padded[1]} (input {x_shape[2]}x{x_shape[3]}, "
+                         f"padding {padding})")
+
+
+def check_conv(x: np.ndarray, w: np.ndarray, stride: Any, padding: Any,
+               where: str = "conv2d") -> Tuple[Pair, Pair]:
+    """Check the shapes of a convolution; returns ``(stride, padding)`` as pairs.
+
+    Raises:
+        ValueError: a 3-D (or other non-4-D) input or kernel, a channel mismatch (both counts
+            named), a kernel larger than the padded input, a padding below 0.
+        TypeError: a non-integer stride or padding.
+    """
+    stride = pair(stride, "stride", where)
+    padding = pair(padding, "padding", where, minimum=0)
+    _check_4d(x, where)
+    _check_4d(w, where, "weight")
+    if x.shape[1] != w.shape[1]:
+        raise ValueError(f"{where}: channel mismatch: the input has {x.shape[1]} channels "
+                         f"(shape {x.shape}) but the weight expects {w.shape[1]} "
+                         f"(shape {w.shape}, laid out (F, C, HH, WW))")
+    _check_fits(x.shape, w.shape[2:], padding, where, "kernel")
+    return stride, padding
+
+
+def check_pool(x: np.ndarray, kernel_size: Any, stride: Any,
+               where: str) -> Tuple[Pair, Pair]:
+    """Check a pooling call; returns ``(kernel, stride)`` as pairs (stride None = kernel)."""
+    kernel = pair(kernel_size, "kernel_size", where)
+    stride = kernel if stride is None else pair(stride, "stride", where)
+    _check_4d(x, where)
+    _check_fits(x.shape, kernel, (0, 0), where, "pooling window")
+    return kernel, stride
+
+
+def pad(x: np.ndarray, padding: Pair) -> np.ndarray:
+    """x with ``padding`` zeros on both sides of H and W (x itself when there are none)."""
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+
+
+def windows(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
+    """Every (kh, kw) window of x a stride apart, as a read-only view (N, C, Ho, Wo, kh, kw)."""
+    view = sliding_window_view(x, kernel, axis=(2, 3))
+    return view[:, :, ::stride[0], ::stride[1]]
+
+
+def _col2im(cols: np.ndarray, shape: tuple, stride: Pair, padding: Pair) -> np.ndarray:
+    """Sum window-shaped gradients back into the input they were cut from.
+
+    Args:
+        cols: (HH, WW, N, C, Ho, Wo): the gradient of every window entry, kernel offset first.
+        shape: the unpadded input's shape (N, C, H, W).
+
+    Returns:
+        The (N, C, H, W) gradient: entries in several windows collect from each.
+    """
+    kh, kw, n, c, ho, wo = cols.shape
+    sh, sw = stride
+    ph, pw = padding
+    out = np.zeros((n, c, shape[2] + 2 * ph, shape[3] + 2 * pw), dtype=cols.dtype)
+    for a in range(kh):
+        rows = slice(a, a + sh * (ho - 1) + 1, sh)
+        for b in range(kw):
+            out[:, :, rows, b:b + sw * (wo - 1) + 1:sw] += cols[a, b]
+    return out[:, :, ph:ph + shape[2], pw:pw + shape[3]]
+
+
+def conv2d(x: np.ndarray, w: np.ndarray, stride: Pair, padding: Pair) -> np.ndarray:
+    """The (N, F, Ho, Wo) cross-correlation of x with the F kernels of w (see module doc)."""
+    cols = windows(pad(x, padding), w.shape[2:], stride)  # (N, C, Ho, Wo, HH, WW), a view
+    out = np.tensordot(cols, w, axes=((1, 4, 5), (1, 2, 3)))  # (N, Ho, Wo, F): one product
+    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+
+
+def conv2d_grad_w(g: np.ndarray, x: np.ndarray, w_shape: tuple, stride: Pair,
+                  padding: Pair) -> np.ndarray:
+    """dL/dw (F, C, HH, WW): the correlation of the padded input with the upstream gradient g."""
+    cols = windows(pad(x, padding), w_shape[2:], stride)
+    return np.tensordot(g, cols, axes=((0, 2, 3), (0, 2, 3)))
+
+
+def conv2d_grad_x(g: np.ndarray, w: np.ndarray, x_shape: tuple, stride: Pair,
+                  padding: Pair) -> np.ndarray:
+    """dL/dx (N, C, H, W): each output's gradient times the kernel, summed back by col2im."""
+    cols = np.tensordot(w, g, axes=((0,), (1,)))  # (C, HH, WW, N, Ho, Wo): one product
+    return _col2im(cols.transpose(1, 2, 3, 0, 4, 5), x_shape, stride, padding)
+
+
+def _tiles(x: np.ndarray, kernel: Pair, stride: Pair) -> Any:
+    """Non-overlapping windows (stride == kernel) as a reshape (N, C, Ho, kh, Wo, kw), or None.
+
+    Rows and columns past the last whole window are dropped, as the strided windows drop them.
+    """
+    if stride != kernel:
+        return None
+    n, c, h, w = x.shape
+    ho, wo = h // kernel[0], w // kernel[1]
+    trimmed = x[:, :, :ho * kernel[0], :wo * kernel[1]]
+    return trimmed.reshape(n, c, ho, kernel[0], wo, kernel[1])
+
+
+def max_pool2d(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
+    """The maximum of each window, (N, C, Ho, Wo)."""
+    tiles = _tiles(x, kernel, stride)
+    if tiles is not None:
+        return tiles.max(axis=(3, 5))
+    return windows(x, kernel, stride).max(axis=(4, 5))
+
+
+def max_pool2d_grad(g: np.ndarray, out: np.ndarray, x: np.ndarray, kernel: Pair,
+                    stride: Pair) -> np.ndarray:
+    """dL/dx: each window's upstream gradient routed to its maximum, split evenly among ties."""
+    tiles = _tiles(x, kernel, stride)
+    if tiles is not None:
+        won = tiles == out[:, :, :, None, :, None]
+        share = g / won.sum(axis=(3, 5))
+        routed = won * share[:, :, :, None, :, None]
+        dx = np.zeros_like(x)
+        dx[:, :, :routed.shape[2] * kernel[0], :routed.shape[4] * kernel[1]] = \
+            routed.reshape(x.shape[0], x.shape[1], routed.shape[2] * kernel[0], -1)
+        return dx
+    won = windows(x, kernel, stride) == out[..., None, None]  # (N, C, Ho, Wo, kh, kw)
+    share = g / won.sum(axis=(4, 5))
+    routed = won * share[..., None, None]
+    return _col2im(routed.transpose(4, 5, 0, 1, 2, 3), x.shape, stride, (0, 0))
+
+
+def avg_pool2d(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
+    """The mean of each window, (N, C, Ho, Wo)."""
+    tiles = _tiles(x, kernel, stride)
+    if tiles is not None:
+        return tiles.mean(axis=(3, 5))
+    return windows(x, kernel, stride).mean(axis=(4, 5))
+
+
+def avg_pool2d_grad(g: np.ndarray, x_shape: tuple, kernel: Pair, stride: Pair) -> np.ndarray:
+    """dL/dx: each window's upstream gradient spread evenly over its kh kw entries."""
+    share = g / (kernel[0] * kernel[1])
+    n, c, ho, wo = g.shape
+    cols = np.broadcast_to(share, (kernel[0], kernel[1], n, c, ho, wo))
+    return _col2im(cols, x_shape, stride, (0, 0))
