@@ -32,7 +32,7 @@ from typing import Any, Tuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["pair", "conv_output_size", "check_conv", "check_pool", "pad", "windows",
+__all__ = ["pair", "conv_output_size", "check_conv", "check_pool", "pad", "windows", "im2col",
            "conv2d", "conv2d_grad_x", "conv2d_grad_w", "max_pool2d", "max_pool2d_grad",
            "avg_pool2d", "avg_pool2d_grad"]
 
@@ -124,6 +124,16 @@ def windows(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
     return view[:, :, ::stride[0], ::stride[1]]
 
 
+def _offsets(kernel: Pair, stride: Pair, out_size: Pair):
+    """(a, b, index) for each kernel offset: ``x[index]`` is the (N, C, Ho, Wo) slab of entries
+    that sit at offset (a, b) of their window, one per output pixel (a strided view)."""
+    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_size
+    for a in range(kh):
+        rows = slice(a, a + sh * (ho - 1) + 1, sh)
+        for b in range(kw):
+            yield a, b, (slice(None), slice(None), rows, slice(b, b + sw * (wo - 1) + 1, sw))
+
+
 def _col2im(cols: np.ndarray, shape: tuple, stride: Pair, padding: Pair) -> np.ndarray:
     """Sum window-shaped gradients back into the input they were cut from.
 
@@ -135,82 +145,89 @@ def _col2im(cols: np.ndarray, shape: tuple, stride: Pair, padding: Pair) -> np.n
         The (N, C, H, W) gradient: entries in several windows collect from each.
     """
     kh, kw, n, c, ho, wo = cols.shape
-    sh, sw = stride
     ph, pw = padding
     out = np.zeros((n, c, shape[2] + 2 * ph, shape[3] + 2 * pw), dtype=cols.dtype)
-    for a in range(kh):
-        rows = slice(a, a + sh * (ho - 1) + 1, sh)
-        for b in range(kw):
-            out[:, :, rows, b:b + sw * (wo - 1) + 1:sw] += cols[a, b]
+    for a, b, index in _offsets((kh, kw), stride, (ho, wo)):
+        out[index] += cols[a, b]
     return out[:, :, ph:ph + shape[2], pw:pw + shape[3]]
+
+
+def im2col(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
+    """The (N, C HH WW, Ho Wo) matrix of every window of the padded input: one copy of a
+    strided view, laid out so that the product with the (F, C HH WW) kernel matrix is already
+    (N, F, Ho Wo), the NCHW output."""
+    view = windows(pad(x, padding), kernel, stride)  # (N, C, Ho, Wo, HH, WW), no copy
+    n, c, ho, wo, kh, kw = view.shape
+    return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
 
 
 def conv2d(x: np.ndarray, w: np.ndarray, stride: Pair, padding: Pair) -> np.ndarray:
     """The (N, F, Ho, Wo) cross-correlation of x with the F kernels of w (see module doc)."""
-    cols = windows(pad(x, padding), w.shape[2:], stride)  # (N, C, Ho, Wo, HH, WW), a view
-    out = np.tensordot(cols, w, axes=((1, 4, 5), (1, 2, 3)))  # (N, Ho, Wo, F): one product
-    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+    n, f = x.shape[0], w.shape[0]
+    ho, wo = conv_output_size(x.shape[2:], w.shape[2:], stride, padding)
+    cols = im2col(x, w.shape[2:], stride, padding)
+    return np.matmul(w.reshape(f, -1), cols).reshape(n, f, ho, wo)  # one (batched) product
 
 
 def conv2d_grad_w(g: np.ndarray, x: np.ndarray, w_shape: tuple, stride: Pair,
                   padding: Pair) -> np.ndarray:
-    """dL/dw (F, C, HH, WW): the correlation of the padded input with the upstream gradient g."""
-    cols = windows(pad(x, padding), w_shape[2:], stride)
-    return np.tensordot(g, cols, axes=((0, 2, 3), (0, 2, 3)))
+    """dL/dw (F, C, HH, WW): the correlation of the padded input with the upstream gradient g,
+    ``sum_n cols[n] @ g[n]^T``."""
+    n, f = g.shape[:2]
+    cols = im2col(x, w_shape[2:], stride, padding)  # (N, K, P)
+    per_image = np.matmul(cols, g.reshape(n, f, -1).transpose(0, 2, 1))  # (N, K, F)
+    return per_image.sum(axis=0).T.reshape(w_shape)
 
 
 def conv2d_grad_x(g: np.ndarray, w: np.ndarray, x_shape: tuple, stride: Pair,
                   padding: Pair) -> np.ndarray:
-    """dL/dx (N, C, H, W): each output's gradient times the kernel, summed back by col2im."""
-    cols = np.tensordot(w, g, axes=((0,), (1,)))  # (C, HH, WW, N, Ho, Wo): one product
-    return _col2im(cols.transpose(1, 2, 3, 0, 4, 5), x_shape, stride, padding)
+    """dL/dx (N, C, H, W): each output's gradient times the kernel (``w^T g``, one product),
+    summed back into the input by col2im."""
+    n, f, ho, wo = g.shape
+    kh, kw = w.shape[2:]
+    dcols = np.matmul(w.reshape(f, -1).T, g.reshape(n, f, -1))  # (N, C HH WW, Ho Wo)
+    dcols = dcols.reshape(n, x_shape[1], kh, kw, ho, wo).transpose(2, 3, 0, 1, 4, 5)
+    return _col2im(dcols, x_shape, stride, padding)
 
 
-def _tiles(x: np.ndarray, kernel: Pair, stride: Pair) -> Any:
-    """Non-overlapping windows (stride == kernel) as a reshape (N, C, Ho, kh, Wo, kw), or None.
-
-    Rows and columns past the last whole window are dropped, as the strided windows drop them.
-    """
-    if stride != kernel:
-        return None
-    n, c, h, w = x.shape
-    ho, wo = h // kernel[0], w // kernel[1]
-    trimmed = x[:, :, :ho * kernel[0], :wo * kernel[1]]
-    return trimmed.reshape(n, c, ho, kernel[0], wo, kernel[1])
+def _pool_size(x: np.ndarray, kernel: Pair, stride: Pair) -> Pair:
+    return conv_output_size(x.shape[2:], kernel, stride, (0, 0))
 
 
 def max_pool2d(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
-    """The maximum of each window, (N, C, Ho, Wo)."""
-    tiles = _tiles(x, kernel, stride)
-    if tiles is not None:
-        return tiles.max(axis=(3, 5))
-    return windows(x, kernel, stride).max(axis=(4, 5))
+    """The maximum of each window, (N, C, Ho, Wo): a running maximum over the kernel offsets."""
+    out = None
+    for _, _, index in _offsets(kernel, stride, _pool_size(x, kernel, stride)):
+        if out is None:
+            out = x[index].copy()
+        else:
+            np.maximum(out, x[index], out=out)
+    return out
 
 
 def max_pool2d_grad(g: np.ndarray, out: np.ndarray, x: np.ndarray, kernel: Pair,
                     stride: Pair) -> np.ndarray:
     """dL/dx: each window's upstream gradient routed to its maximum, split evenly among ties."""
-    tiles = _tiles(x, kernel, stride)
-    if tiles is not None:
-        won = tiles == out[:, :, :, None, :, None]
-        share = g / won.sum(axis=(3, 5))
-        routed = won * share[:, :, :, None, :, None]
-        dx = np.zeros_like(x)
-        dx[:, :, :routed.shape[2] * kernel[0], :routed.shape[4] * kernel[1]] = \
-            routed.reshape(x.shape[0], x.shape[1], routed.shape[2] * kernel[0], -1)
-        return dx
-    won = windows(x, kernel, stride) == out[..., None, None]  # (N, C, Ho, Wo, kh, kw)
-    share = g / won.sum(axis=(4, 5))
-    routed = won * share[..., None, None]
-    return _col2im(routed.transpose(4, 5, 0, 1, 2, 3), x.shape, stride, (0, 0))
+    offsets = list(_offsets(kernel, stride, out.shape[2:]))
+    won = [x[index] == out for _, _, index in offsets]
+    ties = np.sum(won, axis=0) if len(won) > 1 else won[0]
+    share = g / ties
+    dx = np.zeros_like(x)
+    for (_, _, index), winners in zip(offsets, won):
+        dx[index] += winners * share
+    return dx
 
 
 def avg_pool2d(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
-    """The mean of each window, (N, C, Ho, Wo)."""
-    tiles = _tiles(x, kernel, stride)
-    if tiles is not None:
-        return tiles.mean(axis=(3, 5))
-    return windows(x, kernel, stride).mean(axis=(4, 5))
+    """The mean of each window, (N, C, Ho, Wo): a running sum over the kernel offsets."""
+    total = None
+    for _, _, index in _offsets(kernel, stride, _pool_size(x, kernel, stride)):
+        if total is None:
+            total = x[index].copy()
+        else:
+            total += x[index]
+    total /= kernel[0] * kernel[1]
+    return total
 
 
 def avg_pool2d_grad(g: np.ndarray, x_shape: tuple, kernel: Pair, stride: Pair) -> np.ndarray:
