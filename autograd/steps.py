@@ -10,8 +10,6 @@ The same text is the caption of each frame of the diagram step-through (:mod:`vi
 
 from __future__ import annotations
 
-import functools
-import inspect
 from dataclasses import dataclass
 from typing import Any, List, Tuple
 
@@ -47,32 +45,9 @@ def node_name(node: Any, precision: int = 4) -> str:
 
 
 def _expression(node: Any, precision: int) -> str:
-    """How a gate reads: ``a * b``, ``x ** 2``, ``-x``, ``W[0:2]``, ``sum(x, axis=1)``."""
+    """How a gate reads, as its row prints it: ``a * b``, ``x ** 2``, ``-x``, ``sum(x, axis=1)``."""
     names = [node_name(x, precision) for x in node.inputs]
-    op = node.op
-    params = node.params
-    if op == "*-1":
-        return f"-{names[0]}"
-    if op == "index":
-        return f"{names[0]}{params[0]!r}"
-    if not op.isalpha() and len(names) + len(params) == 2:  # a + b, a ** b, x ** 2
-        right = names[1] if len(names) == 2 else _format_param(params[0], precision)
-        return f"{names[0]} {op} {right}"
-    named = zip(_param_names(node._op)[len(names):], params)
-    args = names + [f"{name}={_format_param(p, precision)}" for name, p in named]
-    return f"{op}({', '.join(args)})"
-
-
-@functools.lru_cache(maxsize=None)
-def _param_names(op: Any) -> Tuple[str, ...]:
-    """The names ``op.forward`` gives its inputs and parameters, in order (``m`` left out).
-
-    A node's params follow its inputs, so for ``x.sum(axis=1)`` (one input) they are named from
-    the second name on: ``("x", "axis", "keepdims")`` gives ``axis=1``.
-    """
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    names = [p.name for p in inspect.signature(op.forward).parameters.values() if p.kind in kinds]
-    return tuple(names[1:])
+    return node.row.describe(names, node.params, lambda p: _format_param(p, precision))
 
 
 def _format_param(p: Any, precision: int) -> str:
