@@ -8,20 +8,26 @@ is what every deep-learning library computes, the cross-correlation
 How it runs (no Python loop over output pixels):
 
 * **im2col**: ``sliding_window_view`` gives every (HH, WW) window of the padded input as a
-  strided view (N, C, Ho, Wo, HH, WW), no copy; ``tensordot`` with the kernel copies it once into
-  the (N Ho Wo, C HH WW) matrix and makes one matrix product.
-* **weight gradient**: the same windows contracted with the upstream gradient ``g``, one product:
-  ``dw[f, c, a, b] = sum_{n, i, j} g[n, f, i, j] x_pad[n, c, i sh + a, j sw + b]``, the
-  correlation of x with g.
+  strided view (N, C, Ho, Wo, HH, WW), no copy; one copy lays it out as ``cols`` of shape
+  (N, C HH WW, Ho Wo), and one (batched) matrix product with the (F, C HH WW) kernel matrix
+  gives (N, F, Ho Wo): the output, already NCHW.
+* **weight gradient**: ``dw = sum_n g[n] cols[n]^T``, one batched product: the correlation of the
+  padded input with the upstream gradient ``g``,
+  ``dw[f, c, a, b] = sum_{n, i, j} g[n, f, i, j] x_pad[n, c, i sh + a, j sw + b]``.
 * **input gradient**: ``dcols = w^T g`` (one product), then **col2im**: each kernel offset (a, b)
   adds its slab of ``dcols`` to a strided slice of the padded input's gradient, a loop over the
   HH WW offsets only. For stride 1 this is exactly the full convolution of g with the kernel
   rotated by 180 degrees (``examples/cnn_deltas.py`` checks it by hand).
 
-Pooling uses the same windows: max pooling sends each upstream gradient to the entry that won its
-window, split evenly between tied entries as the ``max`` row of the op table does (PyTorch gives
-all of it to the first tied entry; the two agree whenever the maximum is unique). Windows may
-overlap (stride < kernel); an entry in several windows collects from each.
+The columns are not kept between the forward and the backward pass: the weight gradient cuts them
+again (one copy), which keeps a net's peak memory near that of its activations.
+
+Pooling runs over the kernel offsets too (a running maximum or sum of kh kw strided slices, each
+as large as the output), so it never forms the windows. Max pooling sends each upstream gradient
+to the entry that won its window, split evenly between tied entries as the ``max`` row of the op
+table does (PyTorch gives all of it to the first tied entry; the two agree whenever the maximum
+is unique). Windows may overlap (stride < kernel); an entry in several windows collects from
+each.
 """
 
 from __future__ import annotations

@@ -1,0 +1,61 @@
+"""The conv-net example scripts and benchmark run and print the right numbers.
+
+Each runs in a subprocess in a temporary directory, as ``python examples/<name>.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import List
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+def run(path: Path, args: List[str], cwd: Path, ok=(0,)) -> str:
+    env = dict(os.environ, MPLBACKEND="Agg")
+    done = subprocess.run([sys.executable, str(path), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode in ok, (f"{path.name} exited with {done.returncode}\n"
+                                   f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}")
+    return done.stdout
+
+
+def percent_after(text: str, words: str) -> float:
+    import re
+
+    match = re.search(words + r"\s*([0-9.]+)%", text)
+    assert match, f"no percentage after {words!r} in:\n{text}"
+    return float(match.group(1))
+
+
+def test_cnn_digits_short_run_saves_reloads_and_draws(tmp_path):
+    out = run(EXAMPLES / "cnn_digits.py", ["--epochs", "2", "--out", "o"], tmp_path)
+    assert "logits identical: True" in out
+    assert percent_after(out, "held-out accuracy") == percent_after(out, r"\.npz: held-out "
+                                                                         r"accuracy")
+    names = {p.name for p in (tmp_path / "o").iterdir()}
+    assert {"cnn_digits.npz", "cnn_digits_loss.png", "cnn_digits_filters.png"} <= names
+    assert names & {"cnn_digits_graph.svg", "cnn_digits_graph.dot"}
+    for name in names:
+        assert f"wrote o/{name}" in out or f"wrote o{os.sep}{name}" in out
+
+
+@pytest.mark.slow
+def test_cnn_digits_reaches_98_percent_held_out(tmp_path):
+    out = run(EXAMPLES / "cnn_digits.py", ["--out", "."], tmp_path)
+    assert percent_after(out, "held-out accuracy") >= 98.0
+    assert "logits identical: True" in out
+
+
+@pytest.mark.slow
+def test_cnn_benchmark_checks_gradients_and_prints_every_goal(tmp_path):
+    out = run(ROOT / "benchmarks" / "cnn.py", ["--quick"], tmp_path, ok=(0, 1))
+    for goal in ("/ torch, time", "/ numpy floor, time", "peak memory"):
+        assert goal in out or "torch" not in out
+    assert out.count("goal: circuitgrad") >= 2
