@@ -59,3 +59,16 @@ def test_cnn_benchmark_checks_gradients_and_prints_every_goal(tmp_path):
     for goal in ("/ torch, time", "/ numpy floor, time", "peak memory"):
         assert goal in out or "torch" not in out
     assert out.count("goal: circuitgrad") >= 2
+
+
+def test_cnn_deltas_hand_written_rules_equal_the_engine(tmp_path):
+    import re
+
+    out = run(EXAMPLES / "cnn_deltas.py", ["--out", "o"], tmp_path)
+    differences = [float(v) for v in re.findall(r"max \|difference\|[^=]*= ([0-9.e+-]+)", out)]
+    assert len(differences) == 3 and max(differences) < 1e-13
+    assert "np.convolve(dy, w) = [0.5, 0.0, -0.5, 5.0, -2.0]" in out
+    assert "dL/dx (engine)     = [0.5, 0.0, -0.5, 5.0, -2.0]" in out
+    drawn = list((tmp_path / "o").iterdir())
+    assert len(drawn) == 1 and drawn[0].name.startswith("cnn_deltas_1d.")
+    assert f"wrote {os.path.join('o', drawn[0].name)}" in out
