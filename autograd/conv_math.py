@@ -172,16 +172,16 @@ def conv2d(x: np.ndarray, w: np.ndarray, stride: Pair, padding: Pair) -> np.ndar
     n, f = x.shape[0], w.shape[0]
     ho, wo = conv_output_size(x.shape[2:], w.shape[2:], stride, padding)
     cols = im2col(x, w.shape[2:], stride, padding)
-    return np.matmul(w.reshape(f, -1), cols).reshape(n, f, ho, wo)  # one (batched) product
+    return np.matmul(w.reshape(f, cols.shape[1]), cols).reshape(n, f, ho, wo)  # one product
 
 
 def conv2d_grad_w(g: np.ndarray, x: np.ndarray, w_shape: tuple, stride: Pair,
                   padding: Pair) -> np.ndarray:
     """dL/dw (F, C, HH, WW): the correlation of the padded input with the upstream gradient g,
     ``sum_n cols[n] @ g[n]^T``."""
-    n, f = g.shape[:2]
+    n, f, ho, wo = g.shape
     cols = im2col(x, w_shape[2:], stride, padding)  # (N, K, P)
-    per_image = np.matmul(cols, g.reshape(n, f, -1).transpose(0, 2, 1))  # (N, K, F)
+    per_image = np.matmul(cols, g.reshape(n, f, ho * wo).transpose(0, 2, 1))  # (N, K, F)
     return per_image.sum(axis=0).T.reshape(w_shape)
 
 
@@ -190,8 +190,8 @@ def conv2d_grad_x(g: np.ndarray, w: np.ndarray, x_shape: tuple, stride: Pair,
     """dL/dx (N, C, H, W): each output's gradient times the kernel (``w^T g``, one product),
     summed back into the input by col2im."""
     n, f, ho, wo = g.shape
-    kh, kw = w.shape[2:]
-    dcols = np.matmul(w.reshape(f, -1).T, g.reshape(n, f, -1))  # (N, C HH WW, Ho Wo)
+    c, kh, kw = w.shape[1:]
+    dcols = np.matmul(w.reshape(f, c * kh * kw).T, g.reshape(n, f, ho * wo))  # (N, C HH WW, P)
     dcols = dcols.reshape(n, x_shape[1], kh, kw, ho, wo).transpose(2, 3, 0, 1, 4, 5)
     return _col2im(dcols, x_shape, stride, padding)
 

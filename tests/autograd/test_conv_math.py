@@ -198,3 +198,11 @@ def test_errors_name_the_problem():
     with pytest.raises(ValueError, match=r"pooling window 6x6 is larger than the padded input 5x5"):
         cm.check_pool(x, 6, None, "max_pool2d")
     assert cm.check_pool(x, (2, 3), None, "max_pool2d") == ((2, 3), (2, 3))
+
+
+def test_an_empty_batch_gives_empty_gradients():
+    x, w = np.zeros((0, 2, 5, 5)), np.ones((3, 2, 3, 3))
+    g = np.zeros(cm.conv2d(x, w, (1, 1), (1, 1)).shape)
+    assert g.shape == (0, 3, 5, 5)
+    assert cm.conv2d_grad_x(g, w, x.shape, (1, 1), (1, 1)).shape == x.shape
+    np.testing.assert_array_equal(cm.conv2d_grad_w(g, x, w.shape, (1, 1), (1, 1)), 0.0)
