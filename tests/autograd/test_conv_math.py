@@ -206,3 +206,55 @@ def test_an_empty_batch_gives_empty_gradients():
     assert g.shape == (0, 3, 5, 5)
     assert cm.conv2d_grad_x(g, w, x.shape, (1, 1), (1, 1)).shape == x.shape
     np.testing.assert_array_equal(cm.conv2d_grad_w(g, x, w.shape, (1, 1), (1, 1)), 0.0)
+
+
+def naive_conv(x: np.ndarray, w: np.ndarray, stride: tuple, padding: tuple) -> np.ndarray:
+    """CS231n's conv_forward_naive: one output pixel at a time."""
+    xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    kh, kw = w.shape[2:]
+    ho, wo = cm.conv_output_size(x.shape[2:], (kh, kw), stride, padding)
+    out = np.zeros((x.shape[0], w.shape[0], ho, wo))
+    for n in range(x.shape[0]):
+        for f in range(w.shape[0]):
+            for i in range(ho):
+                for j in range(wo):
+                    window = xp[n, :, i * stride[0]:i * stride[0] + kh,
+                                j * stride[1]:j * stride[1] + kw]
+                    out[n, f, i, j] = np.sum(window * w[f])
+    return out
+
+
+def naive_max_pool(x: np.ndarray, kernel: tuple, stride: tuple) -> np.ndarray:
+    ho, wo = cm.conv_output_size(x.shape[2:], kernel, stride, (0, 0))
+    out = np.zeros(x.shape[:2] + (ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            out[:, :, i, j] = x[:, :, i * stride[0]:i * stride[0] + kernel[0],
+                                j * stride[1]:j * stride[1] + kernel[1]].max(axis=(2, 3))
+    return out
+
+
+def test_random_shapes_match_the_naive_loops():
+    """Seeded random shapes, strides, paddings and kernels against the one-pixel-at-a-time
+    reference; the adjoint identity <g, conv(x)> = <conv_grad_x(g), x> checks dx as well."""
+    rng = np.random.default_rng(2024)
+    for _ in range(60):
+        n, c, f = rng.integers(1, 4, 3)
+        kh, kw = rng.integers(1, 5, 2)
+        ph, pw = rng.integers(0, 3, 2)
+        sh, sw = rng.integers(1, 4, 2)
+        h, w_ = max(1, kh - 2 * ph) + rng.integers(0, 6), max(1, kw - 2 * pw) + rng.integers(0, 6)
+        x = rng.standard_normal((n, c, h, w_))
+        w = rng.standard_normal((f, c, kh, kw))
+        stride, padding = (int(sh), int(sw)), (int(ph), int(pw))
+        out = cm.conv2d(x, w, stride, padding)
+        np.testing.assert_allclose(out, naive_conv(x, w, stride, padding), rtol=1e-12,
+                                   atol=1e-12)
+        g = rng.standard_normal(out.shape)
+        dx = cm.conv2d_grad_x(g, w, x.shape, stride, padding)
+        dw = cm.conv2d_grad_w(g, x, w.shape, stride, padding)
+        assert np.vdot(g, out) == pytest.approx(np.vdot(dx, x), rel=1e-10, abs=1e-10)
+        assert np.vdot(g, out) == pytest.approx(np.vdot(dw, w), rel=1e-10, abs=1e-10)
+        if kh <= h and kw <= w_:
+            np.testing.assert_array_equal(cm.max_pool2d(x, (int(kh), int(kw)), stride),
+                                          naive_max_pool(x, (int(kh), int(kw)), stride))
