@@ -5,6 +5,7 @@ Each runs in a subprocess in a temporary directory, as ``python examples/<name>.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -56,9 +57,11 @@ def test_cnn_digits_reaches_98_percent_held_out(tmp_path):
 @pytest.mark.slow
 def test_cnn_benchmark_checks_gradients_and_prints_every_goal(tmp_path):
     out = run(ROOT / "benchmarks" / "cnn.py", ["--quick"], tmp_path, ok=(0, 1))
-    for goal in ("/ torch, time", "/ numpy floor, time", "peak memory"):
-        assert goal in out or "torch" not in out
-    assert out.count("goal: circuitgrad") >= 2
+    goals = ["/ numpy floor, time", "/ numpy floor, peak memory"]
+    if importlib.util.find_spec("torch") is not None:
+        goals.append("/ torch, time")
+    for goal in goals:
+        assert f"goal: circuitgrad {goal}" in out
 
 
 def test_cnn_deltas_hand_written_rules_equal_the_engine(tmp_path):

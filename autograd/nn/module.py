@@ -29,19 +29,22 @@ class Slot:
         write: copies an array of that layout into the module, in place (optimizers and other
             references keep seeing the same arrays).
         shape: the entry's shape as PyTorch lays it out.
+        dtype: the dtype of the array it reads and writes.
     """
 
-    __slots__ = ("read", "write", "shape")
+    __slots__ = ("read", "write", "shape", "dtype")
 
-    def __init__(self, read, write, shape: Tuple[int, ...]):
+    def __init__(self, read, write, shape: Tuple[int, ...], dtype: Any = np.float64):
         self.read, self.write, self.shape = read, write, tuple(shape)
+        self.dtype = np.dtype(dtype)
 
     @classmethod
     def of_array(cls, array: np.ndarray, transpose: bool = False) -> "Slot":
         """The slot of an array kept in place (a Tensor's ``.data``, a running statistic)."""
         if transpose:
-            return cls(lambda: array.T.copy(), lambda v: np.copyto(array, v.T), array.T.shape)
-        return cls(array.copy, lambda v: np.copyto(array, v), array.shape)
+            return cls(lambda: array.T.copy(), lambda v: np.copyto(array, v.T), array.T.shape,
+                       array.dtype)
+        return cls(array.copy, lambda v: np.copyto(array, v), array.shape, array.dtype)
 
     @classmethod
     def of_values(cls, values: List[Any]) -> "Slot":
@@ -184,6 +187,8 @@ class Module:
         Raises:
             ValueError: a missing or unexpected key (strict), or an entry of the wrong shape
                 (always), naming the key and both shapes.
+            TypeError: an entry that cannot be stored in the module's dtype (a float in the
+                integer ``num_batches_tracked``). Floats of another precision are converted.
         """
         if not isinstance(state_dict, dict):
             raise TypeError(f"load_state_dict() needs a dict of name -> array, got "
@@ -208,6 +213,10 @@ class Module:
             if array.shape != slot.shape:
                 raise ValueError(f"load_state_dict(): {key!r} has shape {array.shape} in the "
                                  f"state dict but the module's {key!r} has shape {slot.shape}")
+            if not np.can_cast(array.dtype, slot.dtype, "same_kind"):
+                raise TypeError(f"load_state_dict(): {key!r} holds {array.dtype} but the "
+                                f"module's {key!r} is {slot.dtype} (a float cannot be stored "
+                                f"in an integer entry)")
             arrays[key] = array
         for key, array in arrays.items():
             slots[key].write(array)

@@ -161,3 +161,19 @@ def test_subclass_without_overrides_gets_tensor_attributes():
             self.scale = Tensor(np.ones(2))
             self.shift = Tensor(np.zeros(2))
     assert list(Affine().state_dict()) == ["scale", "shift"]
+
+
+def test_torch_tensors_load_directly_and_dtypes_are_checked():
+    torch = pytest.importorskip("torch")
+    from autograd.nn import BatchNorm1d
+
+    theirs = torch.nn.BatchNorm1d(3)
+    ours = BatchNorm1d(3)
+    ours.load_state_dict(theirs.state_dict())  # torch tensors, float32: converted
+    assert ours.state_dict()["running_var"].dtype == np.float64
+    assert ours.state_dict()["num_batches_tracked"].dtype == np.int64
+    bad = {k: v.numpy() for k, v in theirs.state_dict().items()}
+    bad["num_batches_tracked"] = np.array(1.5)
+    with pytest.raises(TypeError, match=r"'num_batches_tracked' holds float64 but the module's "
+                                        r"'num_batches_tracked' is int64"):
+        ours.load_state_dict(bad)
