@@ -35,8 +35,9 @@ def percent_after(text: str, words: str) -> float:
     return float(match.group(1))
 
 
+@pytest.mark.slow
 def test_cnn_digits_short_run_saves_reloads_and_draws(tmp_path):
-    out = run(EXAMPLES / "cnn_digits.py", ["--epochs", "2", "--out", "o"], tmp_path)
+    out = run(EXAMPLES / "cnn_digits.py", ["--epochs", "1", "--out", "o"], tmp_path)
     assert "logits identical: True" in out
     assert percent_after(out, "held-out accuracy") == percent_after(out, r"\.npz: held-out "
                                                                          r"accuracy")
