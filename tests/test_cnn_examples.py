@@ -76,3 +76,29 @@ def test_cnn_deltas_hand_written_rules_equal_the_engine(tmp_path):
     drawn = list((tmp_path / "o").iterdir())
     assert len(drawn) == 1 and drawn[0].name.startswith("cnn_deltas_1d.")
     assert f"wrote {os.path.join('o', drawn[0].name)}" in out
+
+
+def test_digits_cnn_diagram_has_one_gate_per_layer_and_shapes_on_wires():
+    import numpy as np
+
+    import autograd
+    import viz
+    from autograd import Tensor
+    from autograd.nn import functional as F
+
+    spec = importlib.util.spec_from_file_location("cnn_digits_example", EXAMPLES / "cnn_digits.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    autograd.manual_seed(0)
+    model = example.DigitsCNN().eval()
+    loss = F.cross_entropy(model(Tensor(np.ones((2, 1, 8, 8)), label="x", requires_grad=False)),
+                           np.array([3, 5]))
+    loss.backward()
+    dot = viz.to_dot(loss, collapse=True)
+    for layer in ("conv1", "bn1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten", "fc",
+                  "softmax_loss"):
+        assert f'label="{layer}"' in dot, layer
+    assert "dropout" not in dot  # the identity in eval mode: no gate
+    for shape in ("(2, 1, 8, 8)", "(2, 16, 8, 8)", "(2, 16, 4, 4)", "(2, 32, 2, 2)", "(2, 128)",
+                  "(2, 10)"):
+        assert shape in dot, shape
