@@ -58,6 +58,11 @@ def save(state_dict: Dict[str, Any], path: PathLike) -> None:
                             f"{array.dtype}")
         arrays[key] = array
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"save(): the directory {directory!r} does not exist (create it "
+                                f"first, e.g. os.makedirs)")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"save(): {path!r} is a directory, not a file name")
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
     try:
         with os.fdopen(handle, "wb") as file:
@@ -90,9 +95,20 @@ def load(path: PathLike) -> Dict[str, np.ndarray]:
     """Read an archive written by :func:`save` (or ``np.savez``) as ``name -> numpy array``,
     in the order the arrays were saved. Pickled objects are refused."""
     path = os.fspath(path)
-    archive = np.load(path, allow_pickle=False)
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except ValueError:  # numpy's reading of a file that is neither .npy nor .npz
+        raise ValueError(f"load(): {path!r} is not a .npz archive (write one with "
+                         f"autograd.save(model.state_dict(), path))") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(f"load(): {path!r} holds a single array, not a .npz archive of named "
                          f"arrays (write one with autograd.save(model.state_dict(), path))")
+    arrays = {}
     with archive:
-        return {key: archive[key] for key in archive.files}
+        for key in archive.files:
+            try:
+                arrays[key] = archive[key]
+            except ValueError:
+                raise ValueError(f"load(): {key!r} in {path!r} holds pickled Python objects, "
+                                 f"which load() never unpickles (they can run code)") from None
+    return arrays

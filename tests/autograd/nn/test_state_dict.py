@@ -124,8 +124,16 @@ def test_save_and_load_refuse_bad_input(tmp_path):
     with pytest.raises(ValueError, match="single array, not a .npz"):
         autograd.load(tmp_path / "one.npy")
     np.savez(tmp_path / "pickled.npz", a=np.array([object()], dtype=object))
-    with pytest.raises(ValueError, match="pickle"):
-        autograd.load(tmp_path / "pickled.npz")["a"]
+    with pytest.raises(ValueError, match="'a' in .* holds pickled Python objects"):
+        autograd.load(tmp_path / "pickled.npz")
+    (tmp_path / "garbage.npz").write_text("hello")
+    with pytest.raises(ValueError, match="is not a .npz archive"):
+        autograd.load(tmp_path / "garbage.npz")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        autograd.save({"a": np.zeros(1)}, tmp_path / "missing" / "w.npz")
+    (tmp_path / "dir.npz").mkdir()
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        autograd.save({"a": np.zeros(1)}, tmp_path / "dir.npz")
 
 
 def test_saved_tensors_and_modules_share_one_format(tmp_path):
