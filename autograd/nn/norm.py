@@ -48,10 +48,11 @@ class _BatchNorm(Module):
         if len(shape) not in self._ndims or shape[1] != self.num_features:
             raise ValueError(f"{name}({self.num_features}) expects input {self._layout} with "
                              f"C = {self.num_features}, got shape {shape}")
+        out = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                           self.training, self.momentum, self.eps)
         if self.training:
             self.num_batches_tracked += 1
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            self.training, self.momentum, self.eps)
+        return out
 
     def _state_slots(self) -> dict:
         slots = {}
