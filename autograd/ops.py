@@ -32,11 +32,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
+from . import conv_math
+
 __all__ = ["Op", "ELEMENTWISE", "STRUCTURAL", "VARIADIC", "ALL_OPS", "by_name",
            "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "POW_VALUE", "EXP", "LOG", "TANH", "SIGMOID",
            "RELU", "ABS", "SQRT", "SIN", "COS", "SUM", "LINEAR",
            "MATMUL", "TRANSPOSE", "RESHAPE", "REDUCE_SUM", "MEAN", "MAX", "INDEX", "LOGSUMEXP",
-           "SUM_SQUARES", "EXPAND", "SCATTER"]
+           "SUM_SQUARES", "EXPAND", "SCATTER", "CONVOLUTION", "CONV2D", "CONV2D_BIAS",
+           "MAX_POOL2D", "AVG_POOL2D"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -265,8 +268,77 @@ SCATTER = Op("scatter", "scatter", forward=lambda m, x, *, key, shape: m.scatter
              vjp=(lambda m, g, out, x, *, key, shape: m.index(g, key),),
              math="d scatter(x)/dx = g at the entries x was put into", params=("key", "shape"))
 
+
+# ---------------------------------------------------------------------------------------------
+# Convolutional nets (CS231n assignment 2), NCHW with weights (F, C, HH, WW). The rules are
+# numpy kernels (:mod:`autograd.conv_math`: im2col and one matrix product; the input gradient by
+# col2im), first-order only: create_graph=True through one of these gates raises, naming it.
+#   conv2d: dx = full convolution of g with the kernel rotated 180 degrees; dw = correlation of
+#     the padded x with g; db = g summed over N, H, W.
+#   max_pool2d: g routed to the entry that won each window, split evenly among ties (as the
+#     max row splits them; PyTorch gives all to one).   avg_pool2d: g / (kh kw) over each window.
+# ---------------------------------------------------------------------------------------------
+_CONV_MATH = ("dx = full convolution of g with the 180-degree-rotated kernel (col2im of w^T g); "
+              "dw = correlation of the padded x with g")
+
+
+def _grad_x(m, g, out, x, w, *b, stride, padding):
+    return conv_math.conv2d_grad_x(g, w, x.shape, stride, padding)
+
+
+def _grad_w(m, g, out, x, w, *b, stride, padding):
+    return conv_math.conv2d_grad_w(g, x, w.shape, stride, padding)
+
+
+def _grad_b(m, g, out, x, w, b, *, stride, padding):
+    return g.sum(axis=(0, 2, 3))
+
+
+def _conv_bias(m, x, w, b, *, stride, padding):
+    out = conv_math.conv2d(x, w, stride, padding)
+    out += b.reshape(1, -1, 1, 1)
+    return out
+
+
+CONV2D = Op("conv2d", "conv2d",
+            forward=lambda m, x, w, *, stride, padding: conv_math.conv2d(x, w, stride, padding),
+            vjp=(_grad_x, _grad_w),
+            math=_CONV_MATH,
+            formula="conv2d({0}, {1})",
+            params=("stride", "padding"),
+            higher_order=False)
+
+CONV2D_BIAS = Op("conv2d_bias", "conv2d",
+                 forward=_conv_bias,
+                 vjp=(_grad_x, _grad_w, _grad_b),
+                 math=_CONV_MATH + "; db = g summed over N, H, W",
+                 formula="conv2d({0}, {1}) + {2}",
+                 params=("stride", "padding"),
+                 higher_order=False)
+
+MAX_POOL2D = Op("max_pool2d", "maxpool",
+                forward=lambda m, x, *, kernel, stride: conv_math.max_pool2d(x, kernel, stride),
+                vjp=(lambda m, g, out, x, *, kernel, stride: conv_math.max_pool2d_grad(
+                    g, out, x, kernel, stride),),
+                math="dx = g routed to the maximum of each window (split evenly among ties)",
+                formula="maxpool({0})",
+                params=("kernel", "stride"),
+                higher_order=False)
+
+AVG_POOL2D = Op("avg_pool2d", "avgpool",
+                forward=lambda m, x, *, kernel, stride: conv_math.avg_pool2d(x, kernel, stride),
+                vjp=(lambda m, g, out, x, *, kernel, stride: conv_math.avg_pool2d_grad(
+                    g, x.shape, kernel, stride),),
+                math="dx = g / (kh kw) spread over each window's entries",
+                formula="avgpool({0})",
+                params=("kernel", "stride"),
+                higher_order=False)
+
+CONVOLUTION = (CONV2D, CONV2D_BIAS, MAX_POOL2D, AVG_POOL2D)
+
+
 STRUCTURAL = (MATMUL, TRANSPOSE, RESHAPE, REDUCE_SUM, MEAN, MAX, INDEX, LOGSUMEXP,
-              SUM_SQUARES, EXPAND, SCATTER)
+              SUM_SQUARES, EXPAND, SCATTER) + CONVOLUTION
 ALL_OPS = ELEMENTWISE + VARIADIC + STRUCTURAL
 
 _BY_NAME = {op.name: op for op in ALL_OPS}
