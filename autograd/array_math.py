@@ -27,7 +27,7 @@ from . import modes
 
 __all__ = ["add", "sub", "mul", "relu", "abs", "times", "fit", "quietly", "shape", "size", "matmul",
            "transpose", "inverse_axes", "reshape", "reduce_sum", "mean", "reduce_max",
-           "broadcast_to", "index", "scatter", "sum_squares", "exp", "log", "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "div", "pow",
+           "broadcast_to", "index", "scatter", "sum_squares", "exp", "log", "sin", "cos", "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "div", "pow",
            "pow_slope", "sign", "step",
            "maximum", "logsumexp", "softmax", "matmul_grad_a", "matmul_grad_b", "expand_reduced",
            "unbroadcast", "max_grad", "IndexKey"]
@@ -232,6 +232,16 @@ def xlogy(x: Any, y: Any, what: str = "x * log(y)") -> np.ndarray:
                 f"negative base has no real derivative in its exponent; use a number exponent "
                 f"such as x ** 2 if it is not learned)")
     return np.where(zero, 0.0, out) if np.any(zero) else out
+
+
+def sin(x: np.ndarray) -> np.ndarray:
+    with _ignore():  # sin(±inf) is nan, as for floats
+        return np.sin(x)
+
+
+def cos(x: np.ndarray) -> np.ndarray:
+    with _ignore():
+        return np.cos(x)
 
 
 def tanh(x: np.ndarray) -> np.ndarray:

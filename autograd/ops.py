@@ -34,7 +34,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 __all__ = ["Op", "ELEMENTWISE", "STRUCTURAL", "VARIADIC", "ALL_OPS", "by_name",
            "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "POW_VALUE", "EXP", "LOG", "TANH", "SIGMOID",
-           "RELU", "ABS", "SQRT", "SUM", "LINEAR",
+           "RELU", "ABS", "SQRT", "SIN", "COS", "SUM", "LINEAR",
            "MATMUL", "TRANSPOSE", "RESHAPE", "REDUCE_SUM", "MEAN", "MAX", "INDEX", "LOGSUMEXP",
            "SUM_SQUARES", "EXPAND", "SCATTER"]
 
@@ -135,15 +135,15 @@ def by_name(name: str) -> Op:
 # ---------------------------------------------------------------------------------------------
 # Elementwise rows. One rule per input; ``# d ...`` gives the math each rule implements.
 # ---------------------------------------------------------------------------------------------
-ADD = Op("add", "+", forward=lambda m, a, b: m.add(a, b),
+ADD = Op("add", "+", forward=lambda m, a, b: a + b,
          partials=(lambda m, out, a, b: 1.0,    # d(a+b)/da = 1
                    lambda m, out, a, b: 1.0),   # d(a+b)/db = 1
          math="d(a+b)/da = 1, d(a+b)/db = 1", formula="{0} + {1}", operator="add")
-SUB = Op("sub", "-", forward=lambda m, a, b: m.sub(a, b),
+SUB = Op("sub", "-", forward=lambda m, a, b: a - b,
          partials=(lambda m, out, a, b: 1.0,    # d(a-b)/da = 1
                    lambda m, out, a, b: -1.0),  # d(a-b)/db = -1
          math="d(a-b)/da = 1, d(a-b)/db = -1", formula="{0} - {1}", operator="sub")
-MUL = Op("mul", "*", forward=lambda m, a, b: m.mul(a, b),
+MUL = Op("mul", "*", forward=lambda m, a, b: a * b,
          partials=(lambda m, out, a, b: b,      # d(ab)/da = b
                    lambda m, out, a, b: a),     # d(ab)/db = a
          math="d(ab)/da = b, d(ab)/db = a", formula="{0} * {1}", operator="mul")
@@ -183,8 +183,15 @@ ABS = Op("abs", "abs", forward=lambda m, x: m.abs(x),
 SQRT = Op("sqrt", "sqrt", forward=lambda m, x: m.sqrt(x),
           partials=(lambda m, out, x: m.sqrt_slope(out),),  # d sqrt(x) = 1 / (2 out)
           math="d sqrt(x)/dx = 1 / (2 sqrt(x))", method="sqrt", parser="sqrt")
+SIN = Op("sin", "sin", forward=lambda m, x: m.sin(x),
+         partials=(lambda m, out, x: m.cos(x),),  # d sin(x) = cos(x)
+         math="d sin(x)/dx = cos(x)", method="sin", parser="sin")
+COS = Op("cos", "cos", forward=lambda m, x: m.cos(x),
+         partials=(lambda m, out, x: -m.sin(x),),  # d cos(x) = -sin(x)
+         math="d cos(x)/dx = -sin(x)", method="cos", parser="cos")
 
-ELEMENTWISE = (ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, SIGMOID, RELU, ABS, SQRT)
+ELEMENTWISE = (ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, SIGMOID, RELU, ABS, SQRT,
+               SIN, COS)
 
 # Variadic rows for the scalar engine: one node instead of a chain of binary gates.
 SUM = Op("sum", "sum", forward=lambda m, *xs: m.fsum(xs),

@@ -14,7 +14,7 @@ import math
 
 from . import modes
 
-__all__ = ["add", "sub", "mul", "relu", "abs", "times", "fit", "quietly", "exp", "log", "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "div", "pow",
+__all__ = ["add", "sub", "mul", "relu", "abs", "times", "fit", "quietly", "exp", "log", "sin", "cos", "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "div", "pow",
            "pow_slope", "sign", "step",
            "maximum", "fsum", "affine", "affine_partials"]
 
@@ -88,6 +88,14 @@ def xlogy(x: float, y: float, what: str = "x * log(y)") -> float:
                                  f"(a negative base has no real derivative in its exponent; "
                                  f"use a number exponent such as x ** 2 if it is not learned)")
     return -math.copysign(_INF, x) if y == 0.0 else _NAN
+
+
+def sin(x: float) -> float:
+    return math.sin(x) if math.isfinite(x) else _NAN  # as numpy: sin(±inf) is nan
+
+
+def cos(x: float) -> float:
+    return math.cos(x) if math.isfinite(x) else _NAN
 
 
 def tanh(x: float) -> float:

@@ -24,7 +24,7 @@ from typing import List, Optional, Sequence
 import autograd
 from autograd.steps import format_number
 
-from .expression import ExpressionError, build, parse_assignments
+from .expression import FUNCTIONS, ExpressionError, build, parse_assignments
 from .render import FORMATS, GraphvizFailed, GraphvizNotFound, output_path
 
 __all__ = ["main", "build_parser"]
@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     draw = commands.add_parser(
         "draw", help="draw a formula's circuit with its gradients",
         description="Draw the circuit of FORMULA with the given variable values, run the backward "
-        "pass and write the diagram. Functions: exp log tanh sigmoid relu abs sqrt; operators: "
+        f"pass and write the diagram. Functions: {' '.join(FUNCTIONS)}; operators: "
         "+ - * / ** and unary minus. A formula starting with '-' goes after '--'.",
         epilog='example: circuitgrad draw "1/(1+exp(-(w0*x0+w1*x1+w2)))" w0=2 x0=-1 w1=-3 '
         'x1=-2 w2=-3 -o sigmoid.svg --steps sigmoid.html')

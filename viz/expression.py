@@ -8,7 +8,7 @@
 
 The text is read with :func:`ast.parse` and never run: the syntax tree is walked against a small
 whitelist (numbers, names, ``+ - * / **``, unary minus and plus, parentheses, and calls of the
-engine's one-argument functions ``exp log tanh sigmoid relu abs sqrt``). Everything else (attribute
+engine's one-argument functions, :data:`FUNCTIONS`, read from the op table). Everything else (attribute
 access, subscripts, strings, lambdas, comprehensions, other calls ...) is refused with an
 :class:`ExpressionError` that names it, so a formula can do nothing but build Values.
 
@@ -31,13 +31,15 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, Tuple, Union
 
-from autograd import Constant, Value
+from autograd import Constant, Value, ops
 
 __all__ = ["ExpressionError", "Formula", "FUNCTIONS", "MAX_LENGTH", "build", "parse",
            "parse_assignment", "parse_assignments"]
 
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt")
-"""The functions a formula may call, each one gate of the engine (a :class:`Value` method)."""
+_CALLS = {op.parser: op.method for op in ops.ALL_OPS if op.parser}
+FUNCTIONS = tuple(_CALLS)
+"""The functions a formula may call: the op table's rows with a ``parser`` name, each one gate
+of the engine (a :class:`Value` method)."""
 
 MAX_LENGTH = 10_000
 """The longest formula accepted, in characters; a diagram of more gates is unreadable anyway."""
@@ -366,7 +368,7 @@ class _Evaluator:
             return x if isinstance(node.op, ast.UAdd) else -x
         if isinstance(node, ast.Call):
             (x,) = operands
-            return getattr(x, node.func.id)()
+            return getattr(x, _CALLS[node.func.id])()
         a, b = operands
         symbol = _BINARY[type(node.op)]
         if symbol == "**":
@@ -388,7 +390,7 @@ class _Evaluator:
             return x if isinstance(node.op, ast.UAdd) else -x
         if isinstance(node, ast.Call):
             (x,) = numbers
-            return getattr(Constant(x), node.func.id)().data
+            return getattr(Constant(x), _CALLS[node.func.id])().data
         a, b = numbers
         a = Constant(a)
         symbol = _BINARY[type(node.op)]
