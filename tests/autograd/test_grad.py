@@ -14,7 +14,6 @@ import math
 import numpy as np
 import pytest
 
-import autograd
 from autograd import Tensor, Value, grad
 from autograd.walk import forward_order
 
