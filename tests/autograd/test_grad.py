@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pytest
 
+import autograd
 from autograd import Tensor, Value, grad
 from autograd.walk import forward_order
 
@@ -299,3 +300,29 @@ def test_strict_mode_inside_a_gradient_graph():
     z = Value(0.0)
     with pytest.raises(ZeroDivisionError):
         grad(z.sqrt(), z)
+
+
+# ---------------------------------------------------------------------------------------------
+# Error messages that named the wrong problem.
+# ---------------------------------------------------------------------------------------------
+def test_an_input_that_takes_no_gradient_is_named_as_such():
+    # a data tensor is in the graph: "not used" would be a false reason
+    X = Tensor(np.ones(3), requires_grad=False, label="X")
+    W = Tensor(np.ones(3))
+    with pytest.raises(ValueError, match="input 0 .*requires_grad=False"):
+        grad((X * W).sum(), X)
+    assert grad((X * W).sum(), [X, W], allow_unused=True)[0] is None
+    with pytest.raises(ValueError, match="input 0 .*Constant"):
+        grad(Value(2.0) * 3.0, autograd.Constant(3.0))
+
+
+def test_a_value_seed_for_a_value_output():
+    # grad_output=Value(3.0) was refused with "a Tensor and a Value cannot be mixed"
+    x = Value(2.0)
+    assert grad(x * x, x, grad_output=Value(3.0))[0].data == 12.0
+    s = Value(0.5)
+    seeded, = grad(x * x, x, grad_output=s * 2.0, create_graph=True)  # a seed with a graph
+    assert seeded.data == 4.0
+    assert grad(seeded, s)[0].data == 8.0  # d(2x * 2s)/ds = 4x
+    with pytest.raises(TypeError, match="cannot be mixed"):
+        grad(x * x, x, grad_output=Tensor(1.0))
