@@ -326,3 +326,49 @@ def test_a_value_seed_for_a_value_output():
     assert grad(seeded, s)[0].data == 8.0  # d(2x * 2s)/ds = 4x
     with pytest.raises(TypeError, match="cannot be mixed"):
         grad(x * x, x, grad_output=Tensor(1.0))
+
+
+@pytest.mark.needs_dot
+def test_gradient_graph_step_through_page(tmp_path):
+    viz = pytest.importorskip("viz")
+    import shutil
+    if shutil.which("dot") is None:
+        pytest.skip("the step-through page renders SVG with Graphviz's dot")
+    x = Value(0.5, label="x")
+    dydx, = grad((x * x).tanh(), x, create_graph=True)
+    dydx.label = "dy/dx"
+    frames = viz.frames(dydx)
+    gates = len([n for n in forward_order(dydx) if n.inputs])
+    assert len(frames) == 1 + gates
+    page = viz.write_stepthrough(dydx, tmp_path / "gradient.html")
+    assert "dy/dx" in page.read_text()
+    assert x.grad == 0.0, "the frames restore every gradient"
+
+
+def test_grad_from_many_threads_on_one_graph():
+    # grad() writes nothing on the nodes, so threads may differentiate one graph at once.
+    import threading
+
+    rng = np.random.default_rng(3)
+    W = Tensor(rng.standard_normal((4, 3)))
+    loss = (Tensor(rng.standard_normal((6, 4)), requires_grad=False) @ W).tanh().sum()
+    expected = grad(loss, W)[0].data
+    x = Value(0.3)
+    f = (x * x).exp().tanh()
+    second = grad(grad(f, x, create_graph=True)[0], x)[0].data
+    failures = []
+
+    def work():
+        for _ in range(30):
+            if not np.array_equal(grad(loss, W)[0].data, expected):
+                failures.append("tensor")
+            if grad(grad(f, x, create_graph=True)[0], x)[0].data != second:
+                failures.append("value")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    assert W.grad is None and x.grad == 0.0
