@@ -47,8 +47,10 @@ class Operators:
         return self._apply(ops.POW_VALUE, (self._operand(base, "**"), self))
 
 
-def _documented(function: Callable, name: str, op: ops.Op) -> Callable:
-    function.__name__ = function.__qualname__ = name
+def _documented(function: Callable, name: str, op: ops.Op, cls: type) -> Callable:
+    function.__name__ = name
+    function.__module__ = cls.__module__
+    function.__qualname__ = f"{cls.__qualname__}.{name}"  # where pickle finds it (Value.relu)
     function.__doc__ = f"The ``{op.name}`` gate ({op.describe(('a', 'b'))}): {op.math}."
     return function
 
@@ -87,11 +89,11 @@ def install(cls: type) -> type:
             if op.arity == 2:
                 for name, method in ((f"__{op.operator}__", _binary(op, make, cls)),
                                      (f"__r{op.operator}__", _reflected(op, make))):
-                    setattr(cls, name, _documented(method, name, op))
+                    setattr(cls, name, _documented(method, name, op, cls))
             else:
                 name = f"__{op.operator}__"
-                setattr(cls, name, _documented(lambda self, make=make: make(self), name, op))
+                setattr(cls, name, _documented(lambda self, make=make: make(self), name, op, cls))
         if op.method is not None and op.arity == 1:
             setattr(cls, op.method,
-                    _documented(lambda self, make=make: make(self), op.method, op))
+                    _documented(lambda self, make=make: make(self), op.method, op, cls))
     return cls

@@ -121,6 +121,8 @@ class Op:
         return f"Op({self.name!r}, {self.symbol!r})"
 
     def __reduce__(self) -> Any:
+        if _BY_NAME.get(self.name) is not self:
+            raise TypeError(f"cannot pickle {self!r}: only rows of the op table pickle (by name)")
         return by_name, (self.name,)  # a row pickles as its name: its rules are lambdas
 
 
@@ -135,15 +137,15 @@ def by_name(name: str) -> Op:
 # ---------------------------------------------------------------------------------------------
 # Elementwise rows. One rule per input; ``# d ...`` gives the math each rule implements.
 # ---------------------------------------------------------------------------------------------
-ADD = Op("add", "+", forward=lambda m, a, b: a + b,
+ADD = Op("add", "+", forward=lambda m, a, b: m.add(a, b),
          partials=(lambda m, out, a, b: 1.0,    # d(a+b)/da = 1
                    lambda m, out, a, b: 1.0),   # d(a+b)/db = 1
          math="d(a+b)/da = 1, d(a+b)/db = 1", formula="{0} + {1}", operator="add")
-SUB = Op("sub", "-", forward=lambda m, a, b: a - b,
+SUB = Op("sub", "-", forward=lambda m, a, b: m.sub(a, b),
          partials=(lambda m, out, a, b: 1.0,    # d(a-b)/da = 1
                    lambda m, out, a, b: -1.0),  # d(a-b)/db = -1
          math="d(a-b)/da = 1, d(a-b)/db = -1", formula="{0} - {1}", operator="sub")
-MUL = Op("mul", "*", forward=lambda m, a, b: a * b,
+MUL = Op("mul", "*", forward=lambda m, a, b: m.mul(a, b),
          partials=(lambda m, out, a, b: b,      # d(ab)/da = b
                    lambda m, out, a, b: a),     # d(ab)/db = a
          math="d(ab)/da = b, d(ab)/db = a", formula="{0} * {1}", operator="mul")

@@ -128,8 +128,9 @@ def _make(op: ops.Op, inputs: tuple, out: Any, params: tuple = ()) -> "Tensor":
                 node.inputs = inputs
                 node._op = op
                 node.requires_grad = True
-                gate = gates._active
-                node._meta = NodeMeta("", params, gate) if (gate is not None or params) else None
+                gate = gates.innermost_gate()
+                node._meta = (NodeMeta("", params, gates.live_gate(gate))
+                              if (gate is not None or params) else None)
                 return node
     node.inputs = ()
     node._op = None

@@ -33,7 +33,12 @@ def _as_float(data: object, where: str) -> float:
     if type(data) is float:
         return data
     if isinstance(data, numbers.Real):
-        return float(data)  # also turns numpy scalars (np.float64 is a float subclass) into floats
+        try:
+            return float(data)  # also numpy scalars (np.float64 is a float subclass)
+        except OverflowError:  # an int beyond float64's range, such as 10 ** 400
+            raise OverflowError(f"{where} needs a number within float64's range (up to about "
+                                f"1.8e308), got an int of {int(data).bit_length()} bits (about "
+                                f"10^{int(int(data).bit_length() * 0.30103)})") from None
     if isinstance(data, Node):
         raise _mixing_error(data, where)
     size = getattr(data, "size", None)
@@ -60,8 +65,9 @@ def _make(op: ops.Op, inputs: tuple, data: float, local_grads: tuple,
     node.local_grads = local_grads
     node.input_grads = ()
     node._op = op
-    gate = gates._active
-    node._meta = NodeMeta("", params, gate) if (gate is not None or params) else None
+    gate = gates.innermost_gate()
+    node._meta = (NodeMeta("", params, gates.live_gate(gate))
+                  if (gate is not None or params) else None)
     return node
 
 

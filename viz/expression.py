@@ -18,7 +18,12 @@ A number in the text becomes a :class:`~autograd.Constant` operand, as it would 
 ``-2`` is the number -2 (not a negation gate), and a number exponent (``x**2``) is a parameter
 of the ``**`` gate, as ``x ** 2`` is in the engine. An operation on numbers only is computed, not
 drawn: ``x*(2*3)`` is ``x*6`` and ``x**(2*1)`` is ``x**2`` (with the engine's strict-mode errors,
-so ``1/0`` is still refused). Newlines count as spaces.
+so ``1/0`` is still refused). Newlines count as spaces; a ``#`` is refused, since Python would
+read the rest of the line as a comment that the printed formula and the page title still show.
+
+Errors say where first (``at column 3: unknown name 'y' (give it a value, e.g. y=1.5)``). Python's
+parser stops near 3,000 levels of nesting (each operator of a chain such as ``x+x+...+x`` is a
+level); beyond that, or beyond :data:`MAX_LENGTH` characters, the error comes at once.
 """
 
 from __future__ import annotations
@@ -210,6 +215,9 @@ def _syntax_tree(text: str) -> ast.Expression:
         raise ExpressionError(f"the formula {_quote(text)} is not valid UTF-8 text (bytes "
                               f"{bad!r} at character {error.start + 1})") from None
     text = _one_line(text)
+    if "#" in text:  # Python would drop the rest of the line as a comment, unseen
+        raise ExpressionError(f"at column {text.index('#') + 1}: '#' is not allowed in a formula "
+                              "(a Python comment would hide the rest of it)")
     try:
         return ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
@@ -222,7 +230,9 @@ def _syntax_tree(text: str) -> ast.Expression:
         where = f" at column {column + indent}" if column else " at the end"
         raise ExpressionError(f"syntax error{where} in {_quote(text)}: {reason}") from None
     except (RecursionError, MemoryError):
-        raise ExpressionError("the formula is nested too deeply to parse") from None
+        raise ExpressionError("the formula is nested too deeply to parse: Python's parser allows "
+                              "about 3,000 levels, and each operator of a chain such as x+x+...+x "
+                              "is one") from None
 
 
 def _one_line(text: str) -> str:
@@ -317,7 +327,7 @@ class _Evaluator:
             return self.leaves[name]
         if name in FUNCTIONS:
             self._fail(node, f"{name} is a function: call it as {name}(...)")
-        self._fail(node, f"unknown name {name!r}: give it a value, e.g. {name}=1.5")
+        self._fail(node, f"unknown name {name!r} (give it a value, e.g. {name}=1.5)")
 
     def _call(self, node: ast.Call) -> None:
         func = node.func
@@ -408,12 +418,16 @@ class _Evaluator:
         return ast.get_source_segment(self.text, node) or type(node).__name__
 
     def _fail(self, node: ast.AST, problem: str) -> None:
+        """Raise the error, where first: ``at column 3: unknown name 'y' (...)``, or with the
+        part of the formula: ``at column 5, in 'log(-1)': ...``."""
         offset = getattr(node, "col_offset", None)  # in UTF-8 bytes
-        where = ""
+        where = []
         if offset is not None:
             column = len(self.text.encode()[:offset].decode(errors="ignore")) + self.indent + 1
-            where = f" at column {column}"
-        raise ExpressionError(f"{problem}{where}: {_quote(self._source(node))}")
+            where.append(f"at column {column}")
+        if not isinstance(node, ast.Name):  # a name is already in the problem
+            where.append(f"in {_quote(self._source(node))}")
+        raise ExpressionError(f"{', '.join(where)}: {problem}")
 
 
 def _as_node(x: Union[Value, float]) -> Value:
