@@ -372,3 +372,18 @@ def test_grad_from_many_threads_on_one_graph():
         t.join()
     assert not failures
     assert W.grad is None and x.grad == 0.0
+
+
+def test_tensor_power_with_a_zero_base_to_second_order():
+    # d(a ** b)/db = a ** b log a is 0 where a = 0 (b > 0), as to first order; with
+    # create_graph=True the rule raised "log(x) needs x > 0" for the zero entry.
+    a = Tensor(np.array([0.0, 2.0]))
+    b = Tensor(np.array([2.0, 3.0]))
+    first, = grad((a ** b).sum(), b, create_graph=True)
+    np.testing.assert_allclose(first.data, [0.0, 8.0 * math.log(2.0)], rtol=1e-15)
+    da, db = grad(first.sum(), [a, b])
+    # at a = 2, b = 3: d/da (a^b ln a) = a^(b-1) (b ln a + 1), d/db = a^b ln(a)^2
+    assert da.data[1] == pytest.approx(4.0 * (3.0 * math.log(2.0) + 1.0), rel=1e-14)
+    assert db.data[1] == pytest.approx(8.0 * math.log(2.0) ** 2, rel=1e-14)
+    # at a = 0, b = 2 both limits are 0 (a (2 ln a + 1) and a^2 ln(a)^2); torch gives nan
+    assert da.data[0] == 0.0 and db.data[0] == 0.0
