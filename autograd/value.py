@@ -210,6 +210,8 @@ class Value(Node):
     __rmatmul__ = __matmul__
 
     def _seed(self, gradient) -> float:
+        if isinstance(gradient, Value):  # a seed with a graph stays a node, as for a Tensor
+            return gradient if gradient.inputs else gradient.data
         return 1.0 if gradient is None else _as_float(gradient, "backward(gradient)")
 
     @classmethod

@@ -380,6 +380,10 @@ def grad(output: "Node", inputs: Union["Node", Sequence["Node"]], grad_output: A
         g = grads.found.get(id(x))
         if g is None:
             if not allow_unused:
+                if not x.requires_grad:
+                    raise ValueError(f"grad(): input {k} ({x!r:.60}) takes no gradient: it is a "
+                                     f"Constant or a Tensor made with requires_grad=False (pass "
+                                     f"allow_unused=True to get None for it)")
                 raise ValueError(f"grad(): input {k} ({x!r:.60}) is not used in the graph of the "
                                  f"output (pass allow_unused=True to get None for it)")
             results.append(None)
