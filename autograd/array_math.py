@@ -32,7 +32,7 @@ from . import modes, scalar_math
 
 __all__ = ["add", "sub", "mul", "div", "relu", "abs", "times", "fit", "quietly", "shape", "size",
            "matmul", "transpose", "inverse_axes", "reshape", "reduce_sum", "mean", "reduce_max",
-           "broadcast_to", "index", "scatter", "sum_squares", "exp", "log", "xlogy", "tanh",
+           "broadcast_to", "index", "scatter", "sum_squares", "exp", "log", "sin", "cos", "xlogy", "tanh",
            "sigmoid", "sqrt", "sqrt_slope", "pow",
            "pow_slope", "sign", "step",
            "maximum", "logsumexp", "softmax", "matmul_grad_a", "matmul_grad_b", "expand_reduced",
@@ -288,6 +288,16 @@ def xlogy(x: Any, y: Any, what: str = "x * log(y)") -> np.ndarray:
                                      f"{_bad_entries(bad, y, 'y')} "
                                      f"{scalar_math._XLOGY_WHY[first_bad == 0.0]}")
     return np.where(zero, 0.0, out) if np.any(zero) else out
+
+
+def sin(x: np.ndarray) -> np.ndarray:
+    with _ignore():  # sin(±inf) is nan, as for floats
+        return np.sin(x)
+
+
+def cos(x: np.ndarray) -> np.ndarray:
+    with _ignore():
+        return np.cos(x)
 
 
 def tanh(x: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ import math
 from . import modes
 
 __all__ = ["add", "sub", "mul", "div", "relu", "abs", "times", "fit", "quietly", "exp", "log",
-           "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "pow",
+           "sin", "cos", "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "pow",
            "pow_slope", "sign", "step",
            "maximum", "fsum", "affine", "affine_partials"]
 
@@ -127,6 +127,14 @@ _XLOGY_WHY = {
     True: "(log(0) = -inf: 0 ** b jumps from 1 at b = 0 to 0 for b > 0, so it has no derivative "
           "in b at b = 0)",
 }
+
+
+def sin(x: float) -> float:
+    return math.sin(x) if math.isfinite(x) else _NAN  # as numpy: sin(±inf) is nan
+
+
+def cos(x: float) -> float:
+    return math.cos(x) if math.isfinite(x) else _NAN
 
 
 def tanh(x: float) -> float:

@@ -13,6 +13,7 @@ from typing import Any, Collection, List, Optional, Sequence, Tuple, Union
 
 import graphviz
 
+from .labels import check_dot_strings
 from .layout import GRAPH_NAME, dot_lines
 
 __all__ = ["draw", "save", "render_svg", "output_path", "GraphvizNotFound", "GraphvizFailed",
@@ -25,6 +26,10 @@ used by the command line and the step-through too."""
 INSTALL_HINT = ("Install Graphviz: `apt install graphviz` (Debian/Ubuntu), `brew install graphviz` "
                 "(macOS) or `conda install -c conda-forge graphviz`. Saving to .dot works without "
                 "it.")
+
+DOT_TIMEOUT: Optional[float] = None
+"""Seconds one run of ``dot`` may take (None: no limit). ``circuitgrad serve`` sets it, so no
+diagram can hold a server thread for long; a run that overruns raises :class:`GraphvizFailed`."""
 
 
 class GraphvizNotFound(RuntimeError):
@@ -91,7 +96,12 @@ def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, preci
 
 
 def digraph(body: List[str]) -> graphviz.Digraph:
-    """A ``graphviz.Digraph`` of DOT body statements (from :mod:`viz.layout`)."""
+    """A ``graphviz.Digraph`` of DOT body statements (from :mod:`viz.layout`).
+
+    Raises:
+        viz.labels.LabelTooLong: a label or the title is longer than Graphviz reads.
+    """
+    check_dot_strings(body)
     return graphviz.Digraph(GRAPH_NAME, body=body)
 
 
@@ -106,8 +116,14 @@ def _as_digraph(root_or_digraph: Any, draw_options: dict) -> graphviz.Digraph:
 
 def _pipe(graph: Any, fmt: str) -> bytes:
     try:
-        return graph.pipe(format=fmt, quiet=True)  # quiet: dot's stderr is never echoed
-    except graphviz.ExecutableNotFound:
+        if DOT_TIMEOUT is None:
+            return graph.pipe(format=fmt, quiet=True)  # quiet: dot's stderr is never echoed
+        return subprocess.run(["dot", f"-T{fmt}"], input=graph.source.encode("utf-8"),
+                              capture_output=True, check=True, timeout=DOT_TIMEOUT).stdout
+    except subprocess.TimeoutExpired:
+        raise GraphvizFailed(f"Graphviz took more than {DOT_TIMEOUT:g} s to render the diagram as "
+                             f"{fmt.upper()}; draw fewer gates") from None
+    except (graphviz.ExecutableNotFound, FileNotFoundError):
         raise GraphvizNotFound(f"Graphviz's `dot` program was not found on PATH; it is needed to "
                                f"render {fmt.upper()}. {INSTALL_HINT}") from None
     except subprocess.CalledProcessError as error:
