@@ -158,6 +158,8 @@ def matmul(a: Any, b: Any) -> Any:
 
 
 def _swap_last(x: Any) -> Any:
+    if x.ndim == 2:
+        return x.transpose()  # no axes to invert when its gradient is taken
     axes = list(range(x.ndim))
     axes[-1], axes[-2] = axes[-2], axes[-1]
     return x.transpose(tuple(axes))
