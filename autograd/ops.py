@@ -10,7 +10,8 @@ The backward walk (:mod:`autograd.walk`) never names an op: adding an op means a
 Two kinds of row:
 
 * **Elementwise** rows give ``partials``: one rule per input, ``partial(m, out, *xs, **params)``,
-  the local gradient d out / d x_i at the forward values. For a Value these are the floats stored
+  the local gradient d out / d x_i at the forward values (or just the number, where it is a
+  constant: the 1 and -1 of ``a - b``). For a Value these are the floats stored
   on the node as ``.local_grads`` (the numbers a circuit diagram writes on its wires); for a
   Tensor, arrays or numbers that broadcast against ``out`` (the walk sums each product back to its
   input's shape, so no rule deals with broadcasting). A rule is evaluated only for an input that
@@ -50,7 +51,8 @@ class Op:
         name: identifier, unique in the table, e.g. ``"mul"``.
         symbol: what the gate shows in a diagram and what ``node.op`` returns, e.g. ``"*"``.
         forward: ``forward(m, *xs, **params) -> out``.
-        partials: elementwise rows: one rule per input, ``partial(m, out, *xs, **params)``.
+        partials: elementwise rows: one rule per input, ``partial(m, out, *xs, **params)``, or
+            the number itself where the local gradient is a constant (1 and -1 for ``a - b``).
         vjp: structural rows: one rule per input, ``vjp(m, g, out, *xs, **params)``.
         variadic_partials: the n-ary scalar rows: ``rule(m, out, *xs) -> one partial per input``.
         math: the local-gradient rule in words (captions, docs, ``help()`` of the method).
@@ -97,7 +99,11 @@ class Op:
 
     def kwargs(self, params: tuple) -> Dict[str, Any]:
         """A node's ``params`` tuple as the keyword arguments of this row's rules."""
-        return dict(zip(self.params, params)) if params else {}
+        if not params:
+            return {}
+        if len(params) == 1:
+            return {self.params[0]: params[0]}
+        return dict(zip(self.params, params))
 
     def local_grads(self, m: Any, out: Any, xs: Sequence[Any], params: tuple = (),
                     needed: Optional[Sequence[bool]] = None) -> tuple:
@@ -107,8 +113,8 @@ class Op:
             return variadic(m, out, *xs)
         kw = self.kwargs(params)
         if needed is None:
-            return tuple(rule(m, out, *xs, **kw) for rule in self.partials)
-        return tuple(rule(m, out, *xs, **kw) if wanted else None
+            needed = (True,) * len(self.partials)
+        return tuple((rule if type(rule) is float else rule(m, out, *xs, **kw)) if wanted else None
                      for rule, wanted in zip(self.partials, needed))
 
     def describe(self, names: Sequence[str], params: tuple = (),
@@ -141,12 +147,12 @@ def by_name(name: str) -> Op:
 # Elementwise rows. One rule per input; ``# d ...`` gives the math each rule implements.
 # ---------------------------------------------------------------------------------------------
 ADD = Op("add", "+", forward=lambda m, a, b: m.add(a, b),
-         partials=(lambda m, out, a, b: 1.0,    # d(a+b)/da = 1
-                   lambda m, out, a, b: 1.0),   # d(a+b)/db = 1
+         partials=(1.0,    # d(a+b)/da = 1
+                   1.0),   # d(a+b)/db = 1
          math="d(a+b)/da = 1, d(a+b)/db = 1", formula="{0} + {1}", operator="add")
 SUB = Op("sub", "-", forward=lambda m, a, b: m.sub(a, b),
-         partials=(lambda m, out, a, b: 1.0,    # d(a-b)/da = 1
-                   lambda m, out, a, b: -1.0),  # d(a-b)/db = -1
+         partials=(1.0,     # d(a-b)/da = 1
+                   -1.0),   # d(a-b)/db = -1
          math="d(a-b)/da = 1, d(a-b)/db = -1", formula="{0} - {1}", operator="sub")
 MUL = Op("mul", "*", forward=lambda m, a, b: m.mul(a, b),
          partials=(lambda m, out, a, b: b,      # d(ab)/da = b
@@ -157,7 +163,7 @@ DIV = Op("div", "/", forward=lambda m, a, b: m.div(a, b, "a / b"),
                    lambda m, out, a, b: -m.div(out, b, "(a/b) / b")),      # d(a/b)/db = -a/b^2
          math="d(a/b)/da = 1/b, d(a/b)/db = -a/b^2", formula="{0} / {1}", operator="truediv")
 NEG = Op("neg", "*-1", forward=lambda m, x: -x,
-         partials=(lambda m, out, x: -1.0,),    # d(-x)/dx = -1
+         partials=(-1.0,),    # d(-x)/dx = -1
          math="d(-x)/dx = -1", formula="-{0}", operator="neg")
 POW = Op("pow", "**", forward=lambda m, x, *, p: m.pow(x, p),
          partials=(lambda m, out, x, *, p: m.pow_slope(x, p),),  # d x^p = p x^(p-1)

@@ -24,6 +24,7 @@ them, so a diagram never applies the chain rule again.
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import graph_math, scalar_math
@@ -258,11 +259,17 @@ def run_backward(root: "Node", gradient: Any = None, record: bool = False) -> No
     if not root.inputs:
         root.grad = _leaf_seed(root, gradient)
         return
-    if root._math is scalar_math:
-        _run_scalar(root, gradient)
-        return
-    for _ in _walk(root, gradient, _Grads(on_nodes=True, record=record)):
-        pass
+    collecting = gc.isenabled()
+    gc.disable()  # the pass makes no reference cycles: nothing for the collector to find
+    try:
+        if root._math is scalar_math:
+            _run_scalar(root, gradient)
+        else:
+            for _ in _walk(root, gradient, _Grads(on_nodes=True, record=record)):
+                pass
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _run_scalar(root: "Node", gradient: Any) -> None:
@@ -279,7 +286,19 @@ def _run_scalar(root: "Node", gradient: Any) -> None:
     root.grad = root._seed(gradient)
     for node in order:
         g = node.grad
-        sent = [None if local is None else local * g for local in node.local_grads]
+        local_grads = node.local_grads
+        if len(local_grads) == 2:  # most gates: spelled out, no loop
+            first, second = local_grads
+            a, b = node.inputs
+            first = None if first is None else first * g
+            second = None if second is None else second * g
+            if first is not None:
+                a.grad += first
+            if second is not None:
+                b.grad += second
+            node.input_grads = (first, second)
+            continue
+        sent = [None if local is None else local * g for local in local_grads]
         for x, product in zip(node.inputs, sent):
             if product is not None:
                 x.grad += product
