@@ -5,6 +5,9 @@
 step 1/2: f = q * z = -12, upstream grad 1
   q.grad += local -4 * upstream 1 = -4;  z.grad += local 3 * upstream 1 = 3
 
+Unlabelled nodes get short names, the output ``f`` and the others ``a``, ``b``, ``c`` ... (see
+:func:`node_names`), which the diagrams write on their wires too.
+
 The same text is the caption of each frame of the diagram step-through (:mod:`viz`).
 """
 
@@ -12,10 +15,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-from dataclasses import dataclass
-from typing import Any, List, Tuple
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
-__all__ = ["BackwardStep", "node_name", "format_number"]
+__all__ = ["BackwardStep", "node_name", "node_names", "format_number", "AUTO_NAMES",
+           "OUTPUT_NAME"]
 
 
 def format_number(x: Any, precision: int = 4) -> str:
@@ -36,8 +41,78 @@ def _summary(x: Any, precision: int) -> str:
     return f"array{tuple(shape)}"
 
 
-def node_name(node: Any, precision: int = 4) -> str:
-    """How text names a node: its label; else a constant's value; else its gate in parentheses."""
+AUTO_NAMES = "abcdghkmnpqrstuv"
+"""Letters given to unlabelled nodes, in the order the nodes are computed. Left out: ``e`` (it
+reads as Euler's number in ``exp(e)``), ``f`` (kept for the output), ``i j`` (indices), ``l o``
+(they read as 1 and 0) and ``w x y z`` (the usual names of inputs)."""
+
+OUTPUT_NAME = "f"
+"""What an unlabelled output is called, as in the CS231n notes (``f = q z``)."""
+
+
+def node_names(root: Any, order: Optional[Sequence[Any]] = None) -> Dict[int, str]:
+    """A name for every node of ``root``'s graph but its constants: ``id(node) -> name``.
+
+    A labelled node is called by its label. Every other node gets a short automatic name, which
+    the diagrams write on its wire (``a = -2``) and the step texts use: the output ``f``, the
+    others ``a``, ``b``, ``c`` ... (see :data:`AUTO_NAMES`; then ``a1``, ``b1`` ...) in the order
+    they are computed, skipping every label of the graph.
+
+    Why letters and not sub-expressions: a letter is short at any depth (the sigmoid neuron's
+    ``1 + exp(-(w0*x0 + w1*x1 + w2))`` is not), so a step text fits one line on a projector; it
+    is unique by construction, where shortened sub-expressions (``exp(…)``) can read alike for
+    two different nodes; and it is what the CS231n notes do (``q = x + y``, ``f = q z``), so a
+    student's notes carry over. A step text still spells out what each gate computes
+    (``c = a + b``), and the step that computed ``a`` said ``a = w0 * x0``.
+
+    No two nodes share a name: when two different nodes have the same label, the later ones get
+    primes (``x'``, ``x''``), in the diagram too.
+
+    Args:
+        root: the output node.
+        order: ``forward_order(root)`` if the caller has it already (saves a walk).
+    """
+    if order is None:
+        from .walk import forward_order
+
+        order = forward_order(root)
+    order = [node for node in order if not getattr(node, "is_constant", False)]
+    taken = {node.label for node in order if node.label}
+    names: Dict[int, str] = {}
+    used: Set[str] = set()
+    for node in order:  # labels first, so that an automatic name never takes a label's place
+        label = node.label
+        if label:
+            name = label
+            while name in used:
+                name += "'"
+            names[id(node)] = name
+            used.add(name)
+    letters = _letters(taken | used | {OUTPUT_NAME})
+    if not root.label and not getattr(root, "is_constant", False):
+        names[id(root)] = OUTPUT_NAME if OUTPUT_NAME not in taken else next(letters)
+    for node in order:
+        if id(node) not in names:
+            names[id(node)] = next(letters)
+    return names
+
+
+def _letters(taken: Set[str]) -> Iterator[str]:
+    """``a b c d g ...`` then ``a1 b1 ...``, ``a2 ...``, leaving out every name in ``taken``."""
+    for suffix in itertools.chain([""], map(str, itertools.count(1))):
+        for letter in AUTO_NAMES:
+            name = letter + suffix
+            if name not in taken:
+                yield name
+
+
+def node_name(node: Any, precision: int = 4, names: Optional[Mapping[int, str]] = None) -> str:
+    """How text names a node: its name in ``names`` (see :func:`node_names`); else its label;
+    else a constant's value; else its gate in parentheses (when no ``names`` were given)."""
+    if names is not None:
+        name = names.get(id(node))
+        if name is not None:
+            return name
     label = node.label
     if label:
         return label
@@ -46,20 +121,24 @@ def node_name(node: Any, precision: int = 4) -> str:
     return f"({node.op})"
 
 
-def _expression(node: Any, precision: int) -> str:
-    """How a gate reads: ``a * b``, ``x ** 2``, ``-x``, ``W[0:2]``, ``sum(x, axis=1)``."""
-    names = [node_name(x, precision) for x in node.inputs]
+def _expression(node: Any, precision: int, names: Optional[Mapping[int, str]] = None) -> str:
+    """How a gate reads: ``a * b``, ``x ** 2``, ``a * -1``, ``W[0:2]``, ``sum(x, axis=1)``.
+
+    The negation gate reads ``a * -1``, as the diagram draws it (the ``*-1`` gate of the CS231n
+    notes), so caption and picture say the same thing.
+    """
+    names_ = [node_name(x, precision, names) for x in node.inputs]
     op = node.op
     params = node.params
     if op == "*-1":
-        return f"-{names[0]}"
+        return f"{names_[0]} * -1"
     if op == "index":
-        return f"{names[0]}{params[0]!r}"
-    if not op.isalpha() and len(names) + len(params) == 2:  # a + b, a ** b, x ** 2
-        right = names[1] if len(names) == 2 else _format_param(params[0], precision)
-        return f"{names[0]} {op} {right}"
-    named = zip(_param_names(node._op)[len(names):], params)
-    args = names + [f"{name}={_format_param(p, precision)}" for name, p in named]
+        return f"{names_[0]}{params[0]!r}"
+    if not op.isalpha() and len(names_) + len(params) == 2:  # a + b, a ** b, x ** 2
+        right = names_[1] if len(names_) == 2 else _format_param(params[0], precision)
+        return f"{names_[0]} {op} {right}"
+    named = zip(_param_names(node._op)[len(names_):], params)
+    args = names_ + [f"{name}={_format_param(p, precision)}" for name, p in named]
     return f"{op}({', '.join(args)})"
 
 
@@ -93,6 +172,8 @@ class BackwardStep:
         contributions: ``(input, local, product)`` for each input, in operand order (constant
             inputs included, though the text leaves them out, except where the gate computed no
             partial for them: the 2 in ``2 ** x``, a Tensor with ``requires_grad=False``).
+        names: ``id(node) -> name`` for the whole pass (:func:`node_names`), shared by its
+            steps; without it a step names unlabelled gates by their symbol, ``(*)``.
     """
 
     index: int
@@ -100,18 +181,24 @@ class BackwardStep:
     node: Any
     upstream: Any
     contributions: List[Tuple[Any, Any, Any]]
+    names: Optional[Mapping[int, str]] = field(default=None, repr=False, compare=False)
 
-    def describe(self, precision: int = 4) -> str:
-        """The step in two lines: the gate and its upstream gradient, then each input's product."""
+    def describe(self, precision: int = 4, names: Optional[Mapping[int, str]] = None) -> str:
+        """The step in two lines: the gate and its upstream gradient, then each input's product.
+
+        Nodes are called by ``names`` (default: the pass's own, :func:`node_names` of the root),
+        so every node has one name, the one the diagram writes on its wire.
+        """
         fmt = lambda x: format_number(x, precision)  # noqa: E731
+        names = self.names if names is None else names
         node = self.node
-        label = node.label
-        head = f"{label} = " if label else ""
-        first = (f"step {self.index}/{self.total}: {head}{_expression(node, precision)} = "
+        name = node_name(node, precision, names)
+        head = f"{name} = " if names is not None and id(node) in names or node.label else ""
+        first = (f"step {self.index}/{self.total}: {head}{_expression(node, precision, names)} = "
                  f"{fmt(node.data)}, upstream grad {fmt(self.upstream)}")
         # A constant operand (the 2 in 2 * x) still gets its product added, but no student asks
         # for d f / d 2, so the text leaves it out.
-        parts = [f"{node_name(x, precision)}.grad += local {fmt(local)} * upstream "
+        parts = [f"{node_name(x, precision, names)}.grad += local {fmt(local)} * upstream "
                  f"{fmt(self.upstream)} = {fmt(product)}"
                  for x, local, product in self.contributions
                  if not getattr(x, "is_constant", False)]

@@ -89,12 +89,13 @@ def run_backward(root: "Node", gradient=None) -> None:
 
 def steps(root: "Node", gradient=None) -> Iterator["BackwardStep"]:
     """The pass of :func:`run_backward`, one gate at a time; each step is applied when reached."""
-    from .steps import BackwardStep
+    from .steps import BackwardStep, node_names
 
     order = _start(root, gradient)
+    names = node_names(root)
     total = len(order)
     for index, node in enumerate(order, 1):
         upstream = node.grad
         contributions = node._contributions()
         node._apply(contributions)
-        yield BackwardStep(index, total, node, upstream, contributions)
+        yield BackwardStep(index, total, node, upstream, contributions, names)

@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Collection, Dict, List, Optional, Sequence, Set, Tuple, Union
 
+from autograd.steps import node_names
+
 from .graph import Circuit, Unit, Wire, build_circuit, path_nodes, select
 from .labels import (escape_html, format_gradient, format_quantity, gate_symbol, is_constant,
                      printable,
@@ -133,6 +135,7 @@ class _Writer:
         self.highlighted = highlighted
         self.path = path
         self.active = active
+        self.names = node_names(circuit.root, circuit.order)
         self.wires_from: Dict[str, List[Wire]] = {}
         for wire in circuit.wires:
             self.wires_from.setdefault(wire.src.uid, []).append(wire)
@@ -175,19 +178,20 @@ class _Writer:
         return f'<font color="{color}"{size}>{escape_html(text)}</font>'
 
     # Numbers on wires.
+    def name(self, node: Any) -> str:
+        """The node's name, as the step texts call it (:func:`autograd.steps.node_names`)."""
+        return self.names.get(id(node), "")
+
     def _output_tag(self, unit: Unit, node: Any) -> str:
-        """How a wire out of ``unit`` is named: the node's label, or ``out k`` for output k of a
-        collapsed gate with several outputs (the tags its local gradients refer to)."""
-        if node.label or unit.kind != "group" or len(unit.outputs) < 2:
-            return node.label
-        return f"out {unit.outputs.index(node)}"
+        """How a wire out of ``unit`` is named (the tags a group's local gradients refer to)."""
+        return self.name(node)
 
     def wire_label(self, wire: Wire) -> str:
         node = wire.node
         p = self.precision
         value = f'<font color="{VALUE_COLOR}">{escape_html(format_quantity(node.data, p))}</font>'
         name = ""
-        if wire.src.kind in ("gate", "group") and (wire.dst is not None or not node.label):
+        if wire.src.kind in ("gate", "group") and wire.dst is not None:
             name = self._output_tag(wire.src, node)
         if name:
             value = f'<font color="{NAME_COLOR}">{escape_html(name)} = </font>{value}'
@@ -216,7 +220,8 @@ class _Writer:
         its wires' gradients) or that is the root itself (its value and gradient); else None."""
         node = unit.node
         p = self.precision
-        name = f'<font point-size="18">{escape_html(node.label)}</font>' if node.label else ""
+        label = self.name(node)
+        name = f'<font point-size="18">{escape_html(label)}</font>' if label else ""
         wires = self.wires_from.get(unit.uid, [])
         if node is self.circuit.root:
             lines = [name] if name else []
@@ -252,8 +257,8 @@ class _Writer:
             label = self._leaf_label(unit)
             if label is not None:
                 return {"label": label, "shape": "plaintext"}
-            if node.label:
-                return {"label": quote(node.label), "shape": "plaintext", "fontsize": "18"}
+            if self.name(node):
+                return {"label": quote(self.name(node)), "shape": "plaintext", "fontsize": "18"}
             return {"label": '""', "shape": "point", "width": "0.08"}
         if unit.kind == "constant":
             return {"label": quote(format_quantity(node.data, self.precision)),
@@ -418,7 +423,8 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
                      highlighted=_ids(highlight) or set(), path=path, active=active)
 
     lines = [f'graph [rankdir={rankdir} fontname="{FONT}" bgcolor=white pad=0.3 nodesep=0.45 '
-             f'ranksep=0.5 newrank=true]',
+             # ordering=in: a gate's inputs in operand order (w0 above x0 above w1 above x1)
+             f'ranksep=0.5 newrank=true ordering=in]',
              f'node [fontname="{FONT}" fontsize=14 color="#333333" penwidth=1.3]',
              f'edge [fontname="{FONT}" fontsize=13 color="#444444" arrowsize=0.7 penwidth=1.3]']
     if title:
@@ -440,7 +446,8 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
         lines.append("}")
     root_uid = circuit.unit_for(root).uid
     if root_uid in kept and root.inputs:
-        end = f'[label={quote(root.label)} shape=plaintext fontsize=18]' if root.label else (
+        root_name = writer.name(root)
+        end = f'[label={quote(root_name)} shape=plaintext fontsize=18]' if root_name else (
             '[label="" shape=none width=0 height=0]')
         lines.append(f"out {end}")
     cuts = 0

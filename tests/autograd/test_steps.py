@@ -106,7 +106,7 @@ def test_step_text_is_two_lines_naming_node_upstream_and_products(build):
         for x, local, product in step.contributions:
             if x.is_constant:
                 continue
-            name = autograd.steps.node_name(x)
+            name = autograd.steps.node_name(x, names=step.names)
             assert (f"{name}.grad += local {fmt(local)} * upstream {fmt(step.upstream)} = "
                     f"{fmt(product)}") in lines[1]
 
@@ -125,7 +125,7 @@ def test_constants_are_applied_but_not_listed():
     x = Value(3.0, label="x")
     f = 1 / x
     step = next(f.backward_steps())
-    assert repr(step) == ("step 1/1: 1 / x = 0.3333, upstream grad 1\n"
+    assert repr(step) == ("step 1/1: f = 1 / x = 0.3333, upstream grad 1\n"
                           "  x.grad += local -0.1111 * upstream 1 = -0.1111")
     assert f.inputs[0].grad == 1.0 / 3.0  # the constant still received its product
     assert x.grad == -1.0 / 9.0
@@ -134,17 +134,17 @@ def test_constants_are_applied_but_not_listed():
 def test_all_constant_gate_says_so():
     f = autograd.Constant(2.0) * autograd.Constant(3.0)
     (step,) = list(f.backward_steps())
-    assert repr(step) == ("step 1/1: 2 * 3 = 6, upstream grad 1\n"
+    assert repr(step) == ("step 1/1: f = 2 * 3 = 6, upstream grad 1\n"
                           "  (all inputs are constants: no gradient to pass on)")
 
 
-def test_unlabelled_nodes_named_by_gate_and_power_shown():
+def test_unlabelled_nodes_get_letters_and_power_shown():
     x = Value(2.0, label="x")
     f = (x ** 2).exp()
     first, second = list(f.backward_steps())
-    assert repr(first) == ("step 1/2: exp((**)) = 54.6, upstream grad 1\n"
-                           "  (**).grad += local 54.6 * upstream 1 = 54.6")
-    assert repr(second).startswith("step 2/2: x ** 2 = 4, upstream grad 54.6\n  x.grad += local 4 ")
+    assert repr(first) == ("step 1/2: f = exp(a) = 54.6, upstream grad 1\n"
+                           "  a.grad += local 54.6 * upstream 1 = 54.6")
+    assert repr(second).startswith("step 2/2: a = x ** 2 = 4, upstream grad 54.6\n  x.grad += local 4 ")
     assert x.grad == 4.0 * math.exp(4.0)
 
 
@@ -190,4 +190,4 @@ def test_an_infix_gate_with_a_parameter_keeps_both_operands():
     b = autograd.Tensor(np.ones(2), label="b")
     node = _make(scaled_add, (a, b), a.data + 0.5 * b.data, (0.5,))
     first = str(next(node.backward_steps(np.ones(2)))).splitlines()[0]
-    assert first.startswith("step 1/1: +α(a, b, alpha=0.5) = array(2,)"), first
+    assert first.startswith("step 1/1: f = +α(a, b, alpha=0.5) = array(2,)"), first

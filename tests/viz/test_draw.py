@@ -156,7 +156,7 @@ def test_constants_are_folded_into_gate_symbols(drawn, build, symbol):
     f = build(x)
     f.backward()
     dot = drawn(f)
-    assert sorted(attrs["label"] for attrs in dot.nodes.values()) == sorted([symbol, "x", ""])
+    assert sorted(attrs["label"] for attrs in dot.nodes.values()) == sorted([symbol, "x", "f"])
     gate = dot.by_label(symbol)
     [(src, wire)] = dot.edges_into(gate)
     assert src == dot.by_label("x")
@@ -230,7 +230,7 @@ def test_collapse_by_name_and_nested_gates_collapse_into_the_outer_one(drawn):
     sv = s.data
     assert dot.colored(wire, LOCAL_COLOR) == [f"local {3 * sv * (1 - sv):.10g}"]
     dot_all = drawn(f, collapse=True)
-    assert sorted(a["label"] for a in dot_all.nodes.values()) == ["", "neuron", "square", "x"]
+    assert sorted(a["label"] for a in dot_all.nodes.values()) == ["f", "neuron", "square", "x"]
 
 
 def test_collapsed_group_with_two_outputs(drawn):
