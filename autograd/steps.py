@@ -19,7 +19,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
-__all__ = ["BackwardStep", "node_name", "node_names", "format_number", "AUTO_NAMES",
+__all__ = ["BackwardStep", "node_name", "node_names", "formula", "format_number", "AUTO_NAMES",
            "OUTPUT_NAME"]
 
 
@@ -140,6 +140,53 @@ def _expression(node: Any, precision: int, names: Optional[Mapping[int, str]] = 
     named = zip(_param_names(node._op)[len(names_):], params)
     args = names_ + [f"{name}={_format_param(p, precision)}" for name, p in named]
     return f"{op}({', '.join(args)})"
+
+
+# Binding strength of the infix gates, for the parentheses of :func:`formula`.
+_INFIX = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
+_UNARY_MINUS = 3
+_ATOM = 5
+
+
+def formula(root: Any, precision: int = 4, limit: int = 80,
+            names: Optional[Mapping[int, str]] = None) -> str:
+    """The formula that computes ``root`` from its named inputs, as one would type it:
+    ``1/(1 + exp(-(w0*x0 + w1*x1 + w2)))``; cut with ``…`` after ``limit`` characters.
+
+    Leaves are called by their names (:func:`node_names`), constants by their values. Each node's
+    text is kept to ``limit + 1`` characters while it is built, so a huge or deeply shared graph
+    costs time linear in its size.
+    """
+    from .walk import forward_order
+
+    texts: Dict[int, Tuple[str, int]] = {}
+    for node in forward_order(root):
+        if not node.inputs:
+            texts[id(node)] = (node_name(node, precision, names), _ATOM)
+            continue
+        inputs = [texts[id(x)] for x in node.inputs]
+        op = node.op
+        strength = _INFIX.get(op)
+        if op == "*-1":
+            text, strength = "-" + _wrapped(inputs[0], _UNARY_MINUS + 1), _UNARY_MINUS
+        elif strength is not None and len(inputs) == 2:
+            left = _wrapped(inputs[0], strength if op != "**" else strength + 1)
+            right = _wrapped(inputs[1], strength + (op in ("-", "/")) if op != "**" else strength)
+            text = f"{left} {op} {right}" if strength == 1 else f"{left}{op}{right}"
+        elif strength is not None and len(inputs) == 1 and len(node.params) == 1:
+            power = _format_param(node.params[0], precision)  # x ** 2
+            text = f"{_wrapped(inputs[0], strength + 1)}{op}{power}"
+        else:
+            args = ", ".join(text for text, _ in inputs)
+            text, strength = f"{op}({args})", _ATOM
+        texts[id(node)] = (text[:limit + 1], strength)
+    text = texts[id(root)][0]
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _wrapped(item: Tuple[str, int], needed: int) -> str:
+    text, strength = item
+    return text if strength >= needed else f"({text})"
 
 
 @functools.lru_cache(maxsize=None)

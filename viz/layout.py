@@ -123,8 +123,9 @@ class _Writer:
     def __init__(self, circuit: Circuit, *, show_grads: bool, local_grads: bool, precision: int,
                  grads_for: Optional[Set[int]], progress: Optional[Progress],
                  products: Dict[int, List[Any]], highlighted: Set[int], path: Set[int],
-                 active: Any):
+                 active: Any, arrivals: Optional[Dict[int, int]] = None):
         self.circuit = circuit
+        self.arrivals = arrivals
         self.precision = precision
         self.local_grads = local_grads
         self.grads_visible = show_grads and (grads_for is not None or progress is not None
@@ -171,6 +172,13 @@ class _Writer:
                 return self.progress.ran(wire.node)
             return all(self.progress.ran(consumer) for consumer, _ in wire.uses)
         return True
+
+    def _arrival(self, wire: Wire) -> int:
+        """The step after which the wire's gradient is known (0: before any step)."""
+        arrivals = self.arrivals or {}
+        if wire.dst is None:
+            return arrivals.get(id(wire.node), 0)
+        return max((arrivals.get(id(consumer), 0) for consumer, _ in wire.uses), default=0)
 
     def _grad_font(self, text: str, shown: bool, size: str = "") -> str:
         color = GRAD_COLOR if shown else HIDDEN_COLOR
@@ -249,6 +257,11 @@ class _Writer:
             attrs.update(color=quote(HIGHLIGHT_COLOR), penwidth="3",
                          fontcolor=quote(HIGHLIGHT_COLOR) if unit.kind in ("leaf", "constant")
                          else quote("black"))
+        if self.arrivals is not None:
+            attrs["id"] = quote(unit.uid)
+            wires = self.wires_from.get(unit.uid, [])
+            if unit.kind == "leaf" and len(wires) > 1:  # its total gradient, under its name
+                attrs["class"] = quote(f"arrive-{max(self._arrival(w) for w in wires)}")
         return f"{unit.uid} [{' '.join(f'{k}={v}' for k, v in attrs.items())}]"
 
     def _unit_attrs(self, unit: Unit) -> Dict[str, str]:
@@ -295,6 +308,8 @@ class _Writer:
                          labelfontcolor=quote(ROLE_COLOR), labeldistance="1.6", labelangle="-35")
         if cut:
             attrs["style"] = "dashed"
+        if self.arrivals is not None:
+            attrs["class"] = quote(f"arrive-{self._arrival(wire)} into-{dst}")
         on_path = id(wire.node) in self.path and (
             id(wire.consumer) in self.path if wire.consumer is not None
             else id(wire.node) in self.path)
@@ -303,6 +318,19 @@ class _Writer:
         elif self.active is not None and any(c is self.active for c, _ in wire.uses):
             attrs.update(color=quote("#b8860b"), penwidth="2.5")
         return f"{src} -> {dst} [{' '.join(f'{k}={v}' for k, v in attrs.items())}]"
+
+
+LEGEND = ((VALUE_COLOR, "value"), (GRAD_COLOR, "gradient d out / d wire"),
+          (LOCAL_COLOR, "local gradient d gate / d input"))
+"""What the colours of the numbers mean (the step-through page shows the same legend)."""
+
+
+def _legend(local_grads: bool) -> str:
+    """One line of coloured squares and their meanings, for an HTML-like label."""
+    entries = LEGEND if local_grads else LEGEND[:2]
+    items = "&#160;&#160;&#160;".join(f'<font color="{color}">&#9632;</font> {escape_html(text)}'
+                                     for color, text in entries)
+    return f'<font point-size="13">{items}</font><br align="left"/>'
 
 
 def _html_lines(text: str, size: int, bold: bool = False, face: str = "",
@@ -381,7 +409,7 @@ def dot_lines(root: Any, *, show_grads: bool = True, local_grads: bool = False,
               around: Any = None, depth: Optional[int] = None, max_nodes: Optional[int] = None,
               grads_for: Optional[Collection[Any]] = None,
               processed: Optional[Sequence[Any]] = None, active: Any = None,
-              caption: Optional[str] = None) -> List[str]:
+              caption: Optional[str] = None, legend: bool = False) -> List[str]:
     """The statements of the diagram's DOT body, one per line (see :func:`viz.draw` for options)."""
     if not hasattr(root, "inputs"):
         raise TypeError(f"draw() needs a node (a Value or Tensor), got {type(root).__name__}")
@@ -390,7 +418,7 @@ def dot_lines(root: Any, *, show_grads: bool = True, local_grads: bool = False,
                          local_grads=local_grads, precision=precision, highlight=highlight,
                          highlight_path=highlight_path, rankdir=rankdir, title=title,
                          around=around, depth=depth, max_nodes=max_nodes, grads_for=grads_for,
-                         progress=progress, active=active, caption=caption)
+                         progress=progress, active=active, caption=caption, legend=legend)
 
 
 def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: bool = False,
@@ -400,10 +428,17 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
                   max_nodes: Optional[int] = None, grads_for: Optional[Collection[Any]] = None,
                   progress: Optional[Progress] = None, active: Any = None,
                   caption: Optional[str] = None, caption_columns: int = 0,
-                  products: Optional[Dict[int, List[Any]]] = None) -> List[str]:
+                  products: Optional[Dict[int, List[Any]]] = None, legend: bool = False,
+                  arrivals: Optional[Dict[int, int]] = None) -> List[str]:
     """:func:`dot_lines` for an already built circuit; the step-through draws every frame of one
     circuit this way, sharing ``products`` (``id(gate) -> branch_products``) between frames and
-    padding every caption to ``caption_columns`` characters."""
+    padding every caption to ``caption_columns`` characters.
+
+    ``arrivals`` (``id(gate) -> k`` for step k) is for the step-through page, which draws one
+    diagram for all its frames: every unit gets its uid as SVG id, and every wire (and fanned-out
+    input) with a gradient the SVG classes ``arrive-K`` (its gradient is known after step K) and
+    ``into-ID`` (the DOT id it feeds), so the page can show each frame by hiding text.
+    """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
     if not isinstance(precision, int) or precision < 1:
@@ -420,15 +455,19 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
     writer = _Writer(circuit, show_grads=show_grads, local_grads=local_grads,
                      precision=precision, grads_for=_ids(grads_for), progress=progress,
                      products={} if products is None else products,
-                     highlighted=_ids(highlight) or set(), path=path, active=active)
+                     highlighted=_ids(highlight) or set(), path=path, active=active,
+                     arrivals=arrivals)
 
     lines = [f'graph [rankdir={rankdir} fontname="{FONT}" bgcolor=white pad=0.3 nodesep=0.45 '
              # ordering=in: a gate's inputs in operand order (w0 above x0 above w1 above x1)
              f'ranksep=0.5 newrank=true ordering=in]',
              f'node [fontname="{FONT}" fontsize=14 color="#333333" penwidth=1.3]',
              f'edge [fontname="{FONT}" fontsize=13 color="#444444" arrowsize=0.7 penwidth=1.3]']
-    if title:
-        lines.append(f"graph [label={_html_lines(title, 20, bold=True)} labelloc=t labeljust=l]")
+    if title or legend:
+        label = _html_lines(title, 20, bold=True) if title else "<>"
+        if legend:
+            label = f"{label[:-1]}{_legend(local_grads)}>"
+        lines.append(f"graph [label={label} labelloc=t labeljust=l]")
     indent = ""
     if caption:
         lines.append("subgraph cluster_caption {")
