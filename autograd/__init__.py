@@ -9,6 +9,7 @@
 """
 
 from .gates import Gate, gate
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradient_check import (GradcheckError, gradcheck, gradcheck_sparse, numerical_gradient,
                              relative_error)
 from .modes import DomainError, is_strict, set_strict, strict
@@ -17,9 +18,10 @@ from .rng import manual_seed
 from .steps import BackwardStep
 from .tensor import Tensor
 from .value import Constant, Value, dot, linear, sum
+from .walk import grad
 
 __all__ = ["Value", "Tensor", "Constant", "sum", "dot", "linear", "gate", "Gate", "Op",
            "BackwardStep", "DomainError", "is_strict", "set_strict", "strict", "manual_seed",
            "gradcheck", "gradcheck_sparse", "numerical_gradient", "relative_error",
-           "GradcheckError"]
+           "GradcheckError", "grad", "no_grad", "enable_grad", "is_grad_enabled"]
 __version__ = "0.1.0"

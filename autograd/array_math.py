@@ -18,16 +18,19 @@ warnings are suppressed.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Callable, Tuple, Union
 
 import numpy as np
 
 from . import modes
 
-__all__ = ["exp", "log", "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "div", "pow",
+__all__ = ["add", "sub", "mul", "relu", "abs", "times", "fit", "quietly", "shape", "size", "matmul",
+           "transpose", "inverse_axes", "reshape", "reduce_sum", "mean", "reduce_max",
+           "broadcast_to", "index", "scatter", "sum_squares", "exp", "log", "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "div", "pow",
            "pow_slope", "sign", "step",
            "maximum", "logsumexp", "softmax", "matmul_grad_a", "matmul_grad_b", "expand_reduced",
-           "unbroadcast", "max_grad", "index_grad", "IndexKey"]
+           "unbroadcast", "max_grad", "IndexKey"]
 
 Axis = Union[None, int, Tuple[int, ...]]
 
@@ -66,6 +69,127 @@ def _bad_entries(bad: np.ndarray, values: Any, name: str) -> str:
         first = np.broadcast_to(values, bad.shape)[bad].flat[0]
         text += f", the first {name} = {float(first)!r}"
     return text
+
+
+def add(a: Any, b: Any) -> np.ndarray:
+    return np.add(a, b)
+
+
+def sub(a: Any, b: Any) -> np.ndarray:
+    return np.subtract(a, b)
+
+
+def mul(a: Any, b: Any) -> np.ndarray:
+    return np.multiply(a, b)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0)
+
+
+def abs(x: np.ndarray) -> np.ndarray:  # noqa: A001 - the name the op table uses
+    return np.abs(x)
+
+
+def quietly() -> Any:
+    """The floating-point context of a backward step: numpy as is in strict mode (the rules check
+    what they must), its inf/nan warnings silenced otherwise."""
+    return _AS_IS if modes._strict else np.errstate(all="ignore")
+
+
+_AS_IS = contextlib.nullcontext()
+
+
+def times(g: np.ndarray, local: Any) -> Any:
+    """The chain rule's product for one wire, g * local, skipped when local is the number 1 or -1
+    (an add gate passes g itself on)."""
+    if type(local) is float:
+        if local == 1.0:
+            return g
+        if local == -1.0:
+            return -g
+    return g * local
+
+
+def fit(product: Any, like: np.ndarray, op: Any) -> np.ndarray:
+    """A gradient contribution as an array of its input's shape and dtype: broadcast axes summed
+    away, the float64 product of a float32 input cast to float32.
+
+    Raises:
+        RuntimeError: if the product still has another shape: a rule of ``op`` is wrong.
+    """
+    if type(product) is not np.ndarray:
+        product = np.asarray(product)
+    target = like.shape
+    if product.shape != target:
+        product = unbroadcast(product, target)
+        if product.shape != target:
+            raise RuntimeError(f"internal error in the {op.name!r} gate: its gradient rule gave "
+                               f"an input of shape {target} a gradient of shape {product.shape} "
+                               f"(please report this)")
+    if product.dtype != like.dtype:
+        product = product.astype(like.dtype)
+    return product
+
+
+def shape(x: np.ndarray) -> Tuple[int, ...]:
+    return np.shape(x)
+
+
+def size(x: np.ndarray) -> int:
+    return np.size(x)
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a @ b
+
+
+def transpose(x: np.ndarray, axes: Any = None) -> np.ndarray:
+    return np.transpose(x, axes)
+
+
+def inverse_axes(axes: Any) -> Any:
+    """The permutation that undoes ``transpose(x, axes)`` (None: reversing is its own inverse)."""
+    return None if axes is None else tuple(int(i) for i in np.argsort(axes))
+
+
+def reshape(x: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
+    return np.reshape(x, shape)
+
+
+def reduce_sum(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+    return np.sum(x, axis, keepdims=keepdims)
+
+
+def mean(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+    return np.mean(x, axis, keepdims=keepdims)
+
+
+def reduce_max(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+    return np.max(x, axis, keepdims=keepdims)
+
+
+def broadcast_to(x: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
+    return np.broadcast_to(x, shape)
+
+
+def sum_squares(x: np.ndarray) -> np.ndarray:
+    return np.asarray(np.vdot(x, x))
+
+
+def index(x: np.ndarray, key: "IndexKey") -> np.ndarray:
+    return x[key.key]
+
+
+def scatter(g: np.ndarray, key: "IndexKey", shape: Tuple[int, ...]) -> np.ndarray:
+    """A zero array of ``shape`` with ``g`` added at ``key``: the adjoint of indexing."""
+    grad = np.zeros(shape, dtype=np.result_type(g, np.float64) if g.dtype.kind != "f"
+                    else g.dtype)
+    if _picks_each_entry_once(key.key):
+        grad[key.key] = g
+    else:
+        np.add.at(grad, key.key, g)
+    return grad
 
 
 def exp(x: np.ndarray) -> np.ndarray:
@@ -337,16 +461,6 @@ def _describe_index_part(part: Any) -> str:
 
 def _is_arange(p: np.ndarray) -> bool:
     return bool(p[0] == 0 and p[-1] == p.size - 1 and np.array_equal(p, np.arange(p.size)))
-
-
-def index_grad(g: np.ndarray, x: np.ndarray, key: Any) -> np.ndarray:
-    """d x[key]/dx applied to g: g put back where its entries came from, repeats added up."""
-    grad = np.zeros(x.shape, dtype=np.result_type(g, x))
-    if _picks_each_entry_once(key):
-        grad[key] = g
-    else:
-        np.add.at(grad, key, g)
-    return grad
 
 
 def _picks_each_entry_once(key: Any) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Optional
 
 from . import gates, walk
+from .operators import Operators
 
 __all__ = ["Node", "NodeMeta"]
 
@@ -26,24 +27,39 @@ class NodeMeta:
         self.gate = gate
 
 
-class Node:
-    """Base of :class:`~autograd.Value` and :class:`~autograd.Tensor`.
+class Node(Operators):
+    """Base of :class:`~autograd.Value` and :class:`~autograd.Tensor`: the engine's view of a node.
+
+    The engine (:mod:`autograd.walk`) needs little of a node's kind, and each kind says it here:
+    its math namespace (``_math``), its zero gradient, how it seeds a backward pass, how it
+    builds a gate from a row (``_apply``), and how it wraps a number as a node (``_constant``).
+    Everything else (the operators, the chain rule, the walk) is shared.
 
     Attributes:
         data: the forward value.
         grad: d root / d self after ``root.backward()``.
         inputs: the operands, in order (empty for a leaf).
         local_grads: d self / d input for each input, known at forward time.
+        input_grads: what this gate passed back to each input in the latest backward pass
+            (``local * upstream``, or a structural gate's vector-Jacobian product; None where an
+            input took none); ``()`` before any pass. The numbers a diagram writes on the wires.
     """
 
-    __slots__ = ("data", "grad", "inputs", "local_grads", "_op", "_meta")
+    __slots__ = ("data", "grad", "inputs", "local_grads", "input_grads", "_op", "_meta")
 
     _zero_grad: Any = 0.0
+    _math: Any = None
+    requires_grad = True
 
     @property
     def op(self) -> str:
         """The gate's symbol (``'*'``, ``'exp'`` ...), ``''`` for a leaf."""
         return self._op.symbol if self._op is not None else ""
+
+    @property
+    def row(self) -> Optional[Any]:
+        """The :class:`~autograd.ops.Op` row this gate was made from (None for a leaf)."""
+        return self._op
 
     @property
     def label(self) -> str:
@@ -89,7 +105,7 @@ class Node:
         return walk.steps(self, gradient)
 
     def zero_grad(self) -> None:
-        """Reset this node's gradient (use ``Module.zero_grad()`` for a whole model)."""
+        """Reset this node's gradient only (use ``Module.zero_grad()`` for a whole model)."""
         self.grad = self._zero_grad
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
@@ -100,17 +116,19 @@ class Node:
             return {"text/plain": repr(self)}
         return mimebundle(self)
 
-    # Subclasses define how gradients flow through one of their gates.
-    def _seed(self, gradient: Any) -> None:
+    # What each kind of node tells the engine.
+    def _seed(self, gradient: Any) -> Any:
+        """The gradient a backward pass starts from at this node (1 unless given)."""
         raise NotImplementedError
 
-    def _propagate(self) -> None:
+    @classmethod
+    def _constant(cls, data: Any) -> "Node":
+        """``data`` as a node of this kind that needs no gradient."""
         raise NotImplementedError
 
-    def _contributions(self) -> list:
-        raise NotImplementedError
-
-    def _apply(self, contributions: list) -> None:
+    @classmethod
+    def _result(cls, data: Any) -> "Node":
+        """A gradient that ``autograd.grad`` returns, as a leaf node of this kind."""
         raise NotImplementedError
 
 

@@ -1,49 +1,42 @@
-"""The op table: every operation circuitgrad knows, its forward and its local gradient side by side.
+"""The op table: every operation circuitgrad knows, one row each, forward and gradient side by side.
 
-Each row is an :class:`Op`. The scalar :class:`~autograd.Value` and the numpy-backed
-:class:`~autograd.Tensor` both build their nodes from these rows, so an operation is defined once.
+Each row is an :class:`Op`. Everything the package knows about an operation is on its row or
+derived from it: the forward, one gradient rule per input, the math in words, the symbol a
+diagram draws, how a caption prints the gate, which Python operator or method makes it (the
+operator methods of :class:`~autograd.Value` and :class:`~autograd.Tensor` are generated from
+these rows by :mod:`autograd.operators`), and whether the expression command line accepts it.
+The backward walk (:mod:`autograd.walk`) never names an op: adding an op means adding a row.
 
-Two kinds of rule:
+Two kinds of row:
 
-* **Elementwise** rows give ``partials``: the local gradients d out / d x_i, one per input,
-  evaluated at the forward values. Either one function ``partials(m, out, *xs, *params)``
-  returning all of them as a tuple (cheap rules: ``+``, ``*``, ``exp``), or, like ``vjp``, a
-  tuple of one function per input, ``partials[i](m, out, *xs, *params)``, when a partial can be
-  costly or undefined where the other input needs none: ``a ** b`` has d/db = a^b ln a, which
-  does not exist for a negative base, so ``x ** np.array([2., 3.])`` or ``2 ** x`` must not ask
-  for it. :func:`local_gradients` evaluates either form, giving None for an input whose gradient
-  is not needed (a Tensor with ``requires_grad=False``, a Value :class:`~autograd.Constant`).
-  For a Value the partials are floats stored on the node as ``.local_grads`` (the numbers a
-  circuit diagram writes on its wires); the backward pass multiplies each by the upstream
-  gradient ``g``. For a Tensor they are arrays (or scalars) that broadcast against ``out``, and
-  the engine sums ``g * partial`` back down to each input's shape, so no rule ever deals with
-  broadcasting.
-* **Structural** rows (matrix product, reductions, indexing) give ``vjp(g, out, *xs, *params)``:
-  the vector-Jacobian product, returning one gradient per input, already in that input's shape.
+* **Elementwise** rows give ``partials``: one rule per input, ``partial(m, out, *xs, **params)``,
+  the local gradient d out / d x_i at the forward values. For a Value these are the floats stored
+  on the node as ``.local_grads`` (the numbers a circuit diagram writes on its wires); for a
+  Tensor, arrays or numbers that broadcast against ``out`` (the walk sums each product back to its
+  input's shape, so no rule deals with broadcasting). A rule is evaluated only for an input that
+  needs it, so ``2 ** x`` never asks for d/d2 = 2^x ln 2... of a base that may be negative.
+  The variadic scalar rows (``sum``, ``linear``) give ``variadic_partials(m, out, *xs)`` instead:
+  one rule for their whole input list.
+* **Structural** rows (matrix product, reductions, indexing) give ``vjp``: one vector-Jacobian
+  product per input, ``vjp(m, g, out, *xs, **params)``, returning that input's gradient.
 
-``m`` is the math namespace: :mod:`autograd.scalar_math` for floats, :mod:`autograd.array_math`
-for arrays. Both offer the same names and honour strict mode, in which an infinite local gradient
-(d sqrt(x)/dx at x = 0) raises too, naming the derivative. Both refuse the same things, at
-different times: a Value computes its partials when it is built, so ``Value(0.0).sqrt()`` raises
-at once; a Tensor computes them when the backward pass reaches it, so ``backward()`` raises.
-``params`` are non-differentiable arguments of the operation (a number exponent, an axis) kept on
-the node.
+``m`` is a math namespace: :mod:`autograd.scalar_math` for floats, :mod:`autograd.array_math` for
+arrays, and :mod:`autograd.graph_math` for nodes. The last is how higher-order gradients work:
+``autograd.grad(..., create_graph=True)`` evaluates the *same* rules with Values or Tensors in
+place of numbers, so the gradient is a graph itself. ``params`` are non-differentiable arguments
+(a number exponent, an axis), passed by keyword under the names in ``Op.params``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
-import numpy as np
-
-from . import array_math
-
-__all__ = ["Op", "local_gradients", "ELEMENTWISE", "STRUCTURAL", "ALL_OPS",
+__all__ = ["Op", "ELEMENTWISE", "STRUCTURAL", "VARIADIC", "ALL_OPS", "by_name",
            "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "POW_VALUE", "EXP", "LOG", "TANH", "SIGMOID",
            "RELU", "ABS", "SQRT", "SUM", "LINEAR",
            "MATMUL", "TRANSPOSE", "RESHAPE", "REDUCE_SUM", "MEAN", "MAX", "INDEX", "LOGSUMEXP",
-           "SUM_SQUARES"]
+           "SUM_SQUARES", "EXPAND", "SCATTER"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,186 +44,220 @@ class Op:
     """One row of the op table.
 
     Attributes:
-        name: identifier, e.g. ``"mul"``.
+        name: identifier, unique in the table, e.g. ``"mul"``.
         symbol: what the gate shows in a diagram and what ``node.op`` returns, e.g. ``"*"``.
-        forward: ``forward(m, *xs, *params) -> out``.
-        partials: for elementwise rows, ``partials(m, out, *xs, *params) -> tuple`` of local
-            gradients d out / d x_i, or a tuple with one such function per input (see
-            :func:`local_gradients`).
-        vjp: for structural rows, a tuple with one rule per input,
-            ``vjp[i](g, out, *xs, *params) -> gradient of input i`` (so the engine computes only
-            the gradients it needs; a batch dimension may be left for the engine to sum).
-        math: the local-gradient rule in words, shown by diagrams and docs.
+        forward: ``forward(m, *xs, **params) -> out``.
+        partials: elementwise rows: one rule per input, ``partial(m, out, *xs, **params)``.
+        vjp: structural rows: one rule per input, ``vjp(m, g, out, *xs, **params)``.
+        variadic_partials: the n-ary scalar rows: ``rule(m, out, *xs) -> one partial per input``.
+        math: the local-gradient rule in words (captions, docs, ``help()`` of the method).
+        formula: how a caption prints the gate, ``{0}``, ``{1}`` standing for the inputs' names
+            and ``{p}`` for a parameter ``p``: ``"{0} * {1}"``, ``"exp({0})"``, ``"-{0}"``.
+            Empty: ``symbol(inputs, name=param, ...)``.
+        params: the keyword names of the parameters, in the order ``node.params`` holds them.
+        operator: a binary row made by ``a <op> b``: the dunder stem (``"add"`` gives ``__add__``
+            and ``__radd__``); a unary one by ``<op> a``: ``"neg"`` gives ``__neg__``.
+        method: the name of the Value/Tensor method that makes the gate (``x.exp()``).
+        parser: the function name the expression command line accepts (``exp(x)``), or None.
+        higher_order: whether the rules can be evaluated on graph nodes (``create_graph=True``).
     """
 
     name: str
     symbol: str
     forward: Callable[..., Any]
-    partials: Union[None, Callable[..., tuple], Tuple[Callable[..., Any], ...]] = None
-    vjp: Optional[Callable[..., tuple]] = None
+    partials: Optional[Tuple[Callable[..., Any], ...]] = None
+    vjp: Optional[Tuple[Callable[..., Any], ...]] = None
+    variadic_partials: Optional[Callable[..., tuple]] = None
     math: str = ""
+    formula: str = ""
+    params: Tuple[str, ...] = ()
+    operator: Optional[str] = None
+    method: Optional[str] = None
+    parser: Optional[str] = None
+    higher_order: bool = True
+    arity: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        rules = self.partials if self.partials is not None else self.vjp
+        kinds = sum(r is not None for r in (self.partials, self.vjp, self.variadic_partials))
+        if kinds != 1:
+            raise TypeError(f"op {self.name!r} needs exactly one of partials, vjp or "
+                            f"variadic_partials")
+        if rules is not None and type(rules) is not tuple:
+            raise TypeError(f"op {self.name!r}: partials and vjp are tuples, one rule per input")
+        object.__setattr__(self, "arity", len(rules) if rules is not None else -1)
+
+    @property
+    def structural(self) -> bool:
+        """Whether the gradient is a vector-Jacobian product (no local derivative to show)."""
+        return self.vjp is not None
+
+    def kwargs(self, params: tuple) -> Dict[str, Any]:
+        """A node's ``params`` tuple as the keyword arguments of this row's rules."""
+        return dict(zip(self.params, params)) if params else {}
+
+    def local_grads(self, m: Any, out: Any, xs: Sequence[Any], params: tuple = (),
+                    needed: Optional[Sequence[bool]] = None) -> tuple:
+        """The local gradients d out / d x_i of an elementwise row, None where not ``needed``."""
+        variadic = self.variadic_partials
+        if variadic is not None:
+            return variadic(m, out, *xs)
+        kw = self.kwargs(params)
+        if needed is None:
+            return tuple(rule(m, out, *xs, **kw) for rule in self.partials)
+        return tuple(rule(m, out, *xs, **kw) if wanted else None
+                     for rule, wanted in zip(self.partials, needed))
+
+    def describe(self, names: Sequence[str], params: tuple = (),
+                 fmt: Callable[[Any], str] = repr) -> str:
+        """The gate as a caption prints it, from its inputs' names: ``q * z``, ``exp(-x)``."""
+        kw = self.kwargs(params)
+        if self.formula:
+            return self.formula.format(*names, **{k: fmt(v) for k, v in kw.items()})
+        args = list(names) + [f"{k}={fmt(v)}" for k, v in kw.items()]
+        return f"{self.symbol}({', '.join(args)})"
 
     def __repr__(self) -> str:
         return f"Op({self.name!r}, {self.symbol!r})"
 
-
-def local_gradients(op: Op, m: Any, out: Any, xs: Sequence[Any], params: tuple = (),
-                    needed: Optional[Sequence[bool]] = None) -> tuple:
-    """The local gradients d out / d x_i of an elementwise row at the forward values.
-
-    Args:
-        op: an elementwise row.
-        m: the math namespace (:mod:`autograd.scalar_math` or :mod:`autograd.array_math`).
-        out: the forward result.
-        xs: the inputs' values.
-        params: the op's parameters.
-        needed: one flag per input, True where its gradient is wanted (all if None). A row with
-            one rule per input evaluates only the wanted ones and gives None for the others; a
-            row with one function for all inputs computes every partial (they are cheap).
-
-    Returns:
-        One local gradient (or None) per input.
-    """
-    rule = op.partials
-    if type(rule) is tuple:
-        if needed is None:
-            return tuple(partial(m, out, *xs, *params) for partial in rule)
-        return tuple(partial(m, out, *xs, *params) if wanted else None
-                     for partial, wanted in zip(rule, needed))
-    return rule(m, out, *xs, *params)
+    def __reduce__(self) -> Any:
+        return by_name, (self.name,)  # a row pickles as its name: its rules are lambdas
 
 
-ONE_ONE = (1.0, 1.0)
-ONE_MINUS_ONE = (1.0, -1.0)
-MINUS_ONE = (-1.0,)
+def by_name(name: str) -> Op:
+    """The row called ``name`` (how pickled graphs find their rows again)."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"no op called {name!r} in the op table") from None
 
-ADD = Op("add", "+",
-         forward=lambda m, a, b: a + b,
-         partials=lambda m, out, a, b: ONE_ONE,
-         math="d(a+b)/da = 1, d(a+b)/db = 1")
-SUB = Op("sub", "-",
-         forward=lambda m, a, b: a - b,
-         partials=lambda m, out, a, b: ONE_MINUS_ONE,
-         math="d(a-b)/da = 1, d(a-b)/db = -1")
-MUL = Op("mul", "*",
-         forward=lambda m, a, b: a * b,
-         partials=lambda m, out, a, b: (b, a),
-         math="d(ab)/da = b, d(ab)/db = a")
-DIV = Op("div", "/",
-         forward=lambda m, a, b: m.div(a, b, "a / b"),
-         partials=lambda m, out, a, b: (m.div(1.0, b, "1 / b"), -m.div(out, b, "(a/b) / b")),
-         math="d(a/b)/da = 1/b, d(a/b)/db = -a/b^2")
-NEG = Op("neg", "*-1",
-         forward=lambda m, x: -x,
-         partials=lambda m, out, x: MINUS_ONE,
-         math="d(-x)/dx = -1")
-POW = Op("pow", "**",
-         forward=lambda m, x, p: m.pow(x, p),
-         partials=lambda m, out, x, p: (m.pow_slope(x, p),),  # p x^(p-1)
-         math="d(x^p)/dx = p x^(p-1)  (p a number)")
-POW_VALUE = Op("pow_value", "**",
-               forward=lambda m, a, b: m.pow(a, b),
-               # one rule per input: d/db needs log(a), which 2 ** x has but (-2) ** 2 has not
-               partials=(lambda m, out, a, b: m.pow_slope(a, b),  # b a^(b-1)
+
+# ---------------------------------------------------------------------------------------------
+# Elementwise rows. One rule per input; ``# d ...`` gives the math each rule implements.
+# ---------------------------------------------------------------------------------------------
+ADD = Op("add", "+", forward=lambda m, a, b: m.add(a, b),
+         partials=(lambda m, out, a, b: 1.0,    # d(a+b)/da = 1
+                   lambda m, out, a, b: 1.0),   # d(a+b)/db = 1
+         math="d(a+b)/da = 1, d(a+b)/db = 1", formula="{0} + {1}", operator="add")
+SUB = Op("sub", "-", forward=lambda m, a, b: m.sub(a, b),
+         partials=(lambda m, out, a, b: 1.0,    # d(a-b)/da = 1
+                   lambda m, out, a, b: -1.0),  # d(a-b)/db = -1
+         math="d(a-b)/da = 1, d(a-b)/db = -1", formula="{0} - {1}", operator="sub")
+MUL = Op("mul", "*", forward=lambda m, a, b: m.mul(a, b),
+         partials=(lambda m, out, a, b: b,      # d(ab)/da = b
+                   lambda m, out, a, b: a),     # d(ab)/db = a
+         math="d(ab)/da = b, d(ab)/db = a", formula="{0} * {1}", operator="mul")
+DIV = Op("div", "/", forward=lambda m, a, b: m.div(a, b, "a / b"),
+         partials=(lambda m, out, a, b: m.div(1.0, b, "1 / b"),            # d(a/b)/da = 1/b
+                   lambda m, out, a, b: -m.div(out, b, "(a/b) / b")),      # d(a/b)/db = -a/b^2
+         math="d(a/b)/da = 1/b, d(a/b)/db = -a/b^2", formula="{0} / {1}", operator="truediv")
+NEG = Op("neg", "*-1", forward=lambda m, x: -x,
+         partials=(lambda m, out, x: -1.0,),    # d(-x)/dx = -1
+         math="d(-x)/dx = -1", formula="{0} * -1", operator="neg")  # as the *-1 gate reads
+POW = Op("pow", "**", forward=lambda m, x, *, p: m.pow(x, p),
+         partials=(lambda m, out, x, *, p: m.pow_slope(x, p),),  # d x^p = p x^(p-1)
+         math="d(x^p)/dx = p x^(p-1)  (p a number)", formula="{0} ** {p}", params=("p",))
+POW_VALUE = Op("pow_value", "**", forward=lambda m, a, b: m.pow(a, b),
+               partials=(lambda m, out, a, b: m.pow_slope(a, b),  # d/da a^b = b a^(b-1)
+                         # d/db a^b = a^b ln a: exists for a > 0 only, so asked for only if needed
                          lambda m, out, a, b: m.xlogy(out, a, "d(a ** b)/db = a ** b * log(a)")),
-               math="d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a")
-EXP = Op("exp", "exp",
-         forward=lambda m, x: m.exp(x),
-         partials=lambda m, out, x: (out,),
-         math="d exp(x)/dx = exp(x)")
-LOG = Op("log", "log",
-         forward=lambda m, x: m.log(x),
-         partials=lambda m, out, x: (m.div(1.0, x, "1 / x"),),
-         math="d log(x)/dx = 1/x")
-TANH = Op("tanh", "tanh",
-          forward=lambda m, x: m.tanh(x),
-          partials=lambda m, out, x: (1.0 - out * out,),
-          math="d tanh(x)/dx = 1 - tanh(x)^2")
-SIGMOID = Op("sigmoid", "sigmoid",
-             forward=lambda m, x: m.sigmoid(x),
-             partials=lambda m, out, x: (out * (1.0 - out),),
-             math="d sigmoid(x)/dx = (1 - s) s")
-RELU = Op("relu", "relu",
-          forward=lambda m, x: m.maximum(x, 0.0),
-          partials=lambda m, out, x: (m.step(x),),
-          math="d relu(x)/dx = 1 if x > 0 else 0")
-ABS = Op("abs", "abs",
-         forward=lambda m, x: abs(x),
-         partials=lambda m, out, x: (m.sign(x),),
-         math="d|x|/dx = sign(x)")
-SQRT = Op("sqrt", "sqrt",
-          forward=lambda m, x: m.sqrt(x),
-          partials=lambda m, out, x: (m.sqrt_slope(out),),  # 0.5 / out
-          math="d sqrt(x)/dx = 1 / (2 sqrt(x))")
-
-# Variadic rows for the scalar engine: one node instead of a chain of binary gates.
-SUM = Op("sum", "sum",
-         forward=lambda m, *xs: m.fsum(xs),
-         partials=lambda m, out, *xs: (1.0,) * len(xs),
-         math="d(x_1 + ... + x_n)/dx_i = 1")
-LINEAR = Op("linear", "w·x+b",
-            forward=lambda m, *wxb: m.affine(wxb),
-            partials=lambda m, out, *wxb: m.affine_partials(wxb),
-            math="inputs w_1..w_n, x_1..x_n, b:  d/dw_i = x_i, d/dx_i = w_i, d/db = 1")
+               math="d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a", formula="{0} ** {1}")
+EXP = Op("exp", "exp", forward=lambda m, x: m.exp(x),
+         partials=(lambda m, out, x: out,),     # d exp(x) = exp(x)
+         math="d exp(x)/dx = exp(x)", method="exp", parser="exp")
+LOG = Op("log", "log", forward=lambda m, x: m.log(x),
+         partials=(lambda m, out, x: m.div(1.0, x, "1 / x"),),  # d log(x) = 1/x
+         math="d log(x)/dx = 1/x", method="log", parser="log")
+TANH = Op("tanh", "tanh", forward=lambda m, x: m.tanh(x),
+          partials=(lambda m, out, x: 1.0 - out * out,),  # d tanh(x) = 1 - out^2
+          math="d tanh(x)/dx = 1 - tanh(x)^2", method="tanh", parser="tanh")
+SIGMOID = Op("sigmoid", "sigmoid", forward=lambda m, x: m.sigmoid(x),
+             partials=(lambda m, out, x: out * (1.0 - out),),  # d sigmoid(x) = (1 - s) s
+             math="d sigmoid(x)/dx = (1 - s) s", method="sigmoid", parser="sigmoid")
+RELU = Op("relu", "relu", forward=lambda m, x: m.relu(x),
+          partials=(lambda m, out, x: m.step(x),),  # d relu(x) = 1 if x > 0 else 0
+          math="d relu(x)/dx = 1 if x > 0 else 0", method="relu", parser="relu")
+ABS = Op("abs", "abs", forward=lambda m, x: m.abs(x),
+         partials=(lambda m, out, x: m.sign(x),),  # d|x| = sign(x)
+         math="d|x|/dx = sign(x)", operator="abs", method="abs", parser="abs")
+SQRT = Op("sqrt", "sqrt", forward=lambda m, x: m.sqrt(x),
+          partials=(lambda m, out, x: m.sqrt_slope(out),),  # d sqrt(x) = 1 / (2 out)
+          math="d sqrt(x)/dx = 1 / (2 sqrt(x))", method="sqrt", parser="sqrt")
 
 ELEMENTWISE = (ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, SIGMOID, RELU, ABS, SQRT)
 
+# Variadic rows for the scalar engine: one node instead of a chain of binary gates.
+SUM = Op("sum", "sum", forward=lambda m, *xs: m.fsum(xs),
+         variadic_partials=lambda m, out, *xs: (1.0,) * len(xs),  # d/dx_i sum = 1
+         math="d(x_1 + ... + x_n)/dx_i = 1", formula="")
+LINEAR = Op("linear", "w·x+b", forward=lambda m, *wxb: m.affine(wxb),
+            variadic_partials=lambda m, out, *wxb: m.affine_partials(wxb),  # x_i, w_i, 1
+            math="inputs w_1..w_n, x_1..x_n, b:  d/dw_i = x_i, d/dx_i = w_i, d/db = 1")
+VARIADIC = (SUM, LINEAR)
+
 
 # ---------------------------------------------------------------------------------------------
-# Structural rows (Tensor): rules that move, reduce or pick entries, given as vector-Jacobian
-# products, one per input. ``g`` is the upstream gradient (shaped like ``out``); each rule returns
-# the gradient of its input. Params follow the inputs and are omitted when they take their
-# default, so ``x.sum()`` is a node with ``params == ()`` and ``x.sum(axis=1)`` one with ``(1,)``.
+# Structural rows (Tensor): vector-Jacobian products, one per input. ``g`` is the upstream
+# gradient, shaped like ``out``; each rule returns its input's gradient (a batch dimension may be
+# left for the walk to sum away). Rules use ``m`` only, so graph_math can run them on nodes.
 # ---------------------------------------------------------------------------------------------
-_expand = array_math.expand_reduced
+_REDUCE = ("axis", "keepdims")
 
-MATMUL = Op("matmul", "@",
-            forward=lambda m, a, b: a @ b,
-            vjp=(lambda g, out, a, b: array_math.matmul_grad_a(g, a, b),  # g @ b.T
-                 lambda g, out, a, b: array_math.matmul_grad_b(g, a, b)),  # a.T @ g
-            math="d(A@B): dA = g @ B.T, dB = A.T @ g")
+MATMUL = Op("matmul", "@", forward=lambda m, a, b: m.matmul(a, b),
+            vjp=(lambda m, g, out, a, b: m.matmul_grad_a(g, a, b),   # dA = g @ B.T
+                 lambda m, g, out, a, b: m.matmul_grad_b(g, a, b)),  # dB = A.T @ g
+            math="d(A@B): dA = g @ B.T, dB = A.T @ g", formula="{0} @ {1}", operator="matmul")
 TRANSPOSE = Op("transpose", "transpose",
-               forward=lambda m, x, axes=None: np.transpose(x, axes),
-               # undo the permutation: axes reversed, or the inverse permutation argsort(axes)
-               vjp=(lambda g, out, x, axes=None: np.transpose(
-                   g, None if axes is None else np.argsort(axes)),),
-               math="dx = g with the axes permuted back")
-RESHAPE = Op("reshape", "reshape",
-             forward=lambda m, x, shape: np.reshape(x, shape),
-             vjp=(lambda g, out, x, shape: np.reshape(g, x.shape),),
-             math="dx = g reshaped to x's shape")
+               forward=lambda m, x, *, axes=None: m.transpose(x, axes),
+               # undo the permutation: axes reversed, or the inverse permutation
+               vjp=(lambda m, g, out, x, *, axes=None: m.transpose(g, m.inverse_axes(axes)),),
+               math="dx = g with the axes permuted back", params=("axes",))
+RESHAPE = Op("reshape", "reshape", forward=lambda m, x, *, shape: m.reshape(x, shape),
+             vjp=(lambda m, g, out, x, *, shape: m.reshape(g, m.shape(x)),),
+             math="dx = g reshaped to x's shape", params=("shape",))
 REDUCE_SUM = Op("reduce_sum", "sum",
-                forward=lambda m, x, axis=None, keepdims=False: np.sum(x, axis, keepdims=keepdims),
+                forward=lambda m, x, *, axis=None, keepdims=False: m.reduce_sum(x, axis, keepdims),
                 # every summed entry gets the upstream gradient of its sum
-                vjp=(lambda g, out, x, axis=None, keepdims=False: np.broadcast_to(
-                    _expand(g, axis, keepdims), x.shape),),
-                math="d sum(x)/dx_i = 1: dx = g broadcast back over the summed axes")
+                vjp=(lambda m, g, out, x, *, axis=None, keepdims=False: m.broadcast_to(
+                    m.expand_reduced(g, axis, keepdims), m.shape(x)),),
+                math="d sum(x)/dx_i = 1: dx = g broadcast back over the summed axes",
+                params=_REDUCE)
 MEAN = Op("mean", "mean",
-          forward=lambda m, x, axis=None, keepdims=False: np.mean(x, axis, keepdims=keepdims),
-          vjp=(lambda g, out, x, axis=None, keepdims=False: np.broadcast_to(
-              _expand(g, axis, keepdims) / (x.size // max(out.size, 1)), x.shape),),
-          math="d mean(x)/dx_i = 1/n: dx = g / n broadcast back over the averaged axes")
+          forward=lambda m, x, *, axis=None, keepdims=False: m.mean(x, axis, keepdims),
+          vjp=(lambda m, g, out, x, *, axis=None, keepdims=False: m.broadcast_to(
+              m.expand_reduced(g, axis, keepdims) * (m.size(out) / m.size(x)), m.shape(x)),),
+          math="d mean(x)/dx_i = 1/n: dx = g / n broadcast back over the averaged axes",
+          params=_REDUCE)
 MAX = Op("max", "max",
-         forward=lambda m, x, axis=None, keepdims=False: np.max(x, axis, keepdims=keepdims),
-         vjp=(lambda g, out, x, axis=None, keepdims=False: array_math.max_grad(
+         forward=lambda m, x, *, axis=None, keepdims=False: m.reduce_max(x, axis, keepdims),
+         vjp=(lambda m, g, out, x, *, axis=None, keepdims=False: m.max_grad(
              g, out, x, axis, keepdims),),
-         math="d max(x)/dx_i = 1 at the maximum (split evenly between ties), 0 elsewhere")
-INDEX = Op("index", "index",
-           forward=lambda m, x, key: x[key.key],
-           vjp=(lambda g, out, x, key: array_math.index_grad(g, x, key.key),),
-           math="dx = g put back where the entries were taken from (repeats add up)")
+         math="d max(x)/dx_i = 1 at the maximum (split evenly between ties), 0 elsewhere",
+         params=_REDUCE)
+INDEX = Op("index", "index", forward=lambda m, x, *, key: m.index(x, key),
+           vjp=(lambda m, g, out, x, *, key: m.scatter(g, key, m.shape(x)),),
+           math="dx = g put back where the entries were taken from (repeats add up)",
+           formula="{0}{key}", params=("key",))
 LOGSUMEXP = Op("logsumexp", "logsumexp",
-               forward=lambda m, x, axis=None, keepdims=False: m.logsumexp(x, axis, keepdims),
-               # d/dx_i log sum_j exp(x_j) = exp(x_i) / sum_j exp(x_j): the softmax
-               vjp=(lambda g, out, x, axis=None, keepdims=False: array_math.softmax(
-                   x, axis) * _expand(g, axis, keepdims),),
-               math="d logsumexp(x)/dx_i = exp(x_i - logsumexp(x)) = softmax(x)_i")
-
-SUM_SQUARES = Op("sum_squares", "Σx²",
-                 forward=lambda m, x: np.vdot(x, x),
-                 vjp=(lambda g, out, x: (2.0 * g) * x,),
+               forward=lambda m, x, *, axis=None, keepdims=False: m.logsumexp(x, axis, keepdims),
+               # d/dx_i log sum_j exp(x_j) = exp(x_i - out): the softmax
+               vjp=(lambda m, g, out, x, *, axis=None, keepdims=False: m.softmax(
+                   x, axis) * m.expand_reduced(g, axis, keepdims),),
+               math="d logsumexp(x)/dx_i = exp(x_i - logsumexp(x)) = softmax(x)_i",
+               params=_REDUCE)
+SUM_SQUARES = Op("sum_squares", "Σx²", forward=lambda m, x: m.sum_squares(x),
+                 vjp=(lambda m, g, out, x: (2.0 * g) * x,),  # d sum(x^2)/dx_i = 2 x_i
                  math="d sum(x^2)/dx_i = 2 x_i: one array the size of x, made in backward only")
+# Two rows that gradients of gradients need: broadcasting and its adjoint, and indexing's.
+EXPAND = Op("expand", "expand", forward=lambda m, x, *, shape: m.broadcast_to(x, shape),
+            vjp=(lambda m, g, out, x, *, shape: m.unbroadcast(g, m.shape(x)),),
+            math="dx = g summed over the broadcast axes", params=("shape",))
+SCATTER = Op("scatter", "scatter", forward=lambda m, x, *, key, shape: m.scatter(x, key, shape),
+             vjp=(lambda m, g, out, x, *, key, shape: m.index(g, key),),
+             math="d scatter(x)/dx = g at the entries x was put into", params=("key", "shape"))
 
 STRUCTURAL = (MATMUL, TRANSPOSE, RESHAPE, REDUCE_SUM, MEAN, MAX, INDEX, LOGSUMEXP,
-              SUM_SQUARES)
-ALL_OPS = ELEMENTWISE + (SUM, LINEAR) + STRUCTURAL
+              SUM_SQUARES, EXPAND, SCATTER)
+ALL_OPS = ELEMENTWISE + VARIADIC + STRUCTURAL
+
+_BY_NAME = {op.name: op for op in ALL_OPS}

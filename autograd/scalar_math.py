@@ -9,16 +9,54 @@ The array namespace for :class:`~autograd.Tensor` offers the same names over num
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 from . import modes
 
-__all__ = ["exp", "log", "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "div", "pow",
+__all__ = ["add", "sub", "mul", "relu", "abs", "times", "fit", "quietly", "exp", "log", "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "div", "pow",
            "pow_slope", "sign", "step",
            "maximum", "fsum", "affine", "affine_partials"]
 
 _INF = math.inf
 _NAN = math.nan
+
+
+def add(a: float, b: float) -> float:
+    return a + b
+
+
+def sub(a: float, b: float) -> float:
+    return a - b
+
+
+def mul(a: float, b: float) -> float:
+    return a * b
+
+
+def relu(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+abs = abs  # noqa: A001 - the builtin, under the name the op table uses
+
+
+def times(g: float, local: float) -> float:
+    """The chain rule's product for one wire: upstream gradient times local gradient."""
+    return g * local
+
+
+def fit(product: float, like: object, op: object) -> float:
+    """A gradient contribution in its input's shape: a float already is."""
+    return product
+
+
+_AS_IS = contextlib.nullcontext()
+
+
+def quietly() -> contextlib.nullcontext:
+    """The floating-point context of a backward step: floats need none."""
+    return _AS_IS
 
 
 def exp(x: float) -> float:

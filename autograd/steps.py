@@ -13,8 +13,6 @@ The same text is the caption of each frame of the diagram step-through (:mod:`vi
 
 from __future__ import annotations
 
-import functools
-import inspect
 import itertools
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
@@ -122,28 +120,14 @@ def node_name(node: Any, precision: int = 4, names: Optional[Mapping[int, str]] 
 
 
 def _expression(node: Any, precision: int, names: Optional[Mapping[int, str]] = None) -> str:
-    """How a gate reads: ``a * b``, ``x ** 2``, ``a * -1``, ``W[0:2]``, ``sum(x, axis=1)``.
-
-    The negation gate reads ``a * -1``, as the diagram draws it (the ``*-1`` gate of the CS231n
-    notes), so caption and picture say the same thing.
-    """
-    names_ = [node_name(x, precision, names) for x in node.inputs]
-    op = node.op
-    params = node.params
-    if op == "*-1":
-        return f"{names_[0]} * -1"
-    if op == "index":
-        return f"{names_[0]}{params[0]!r}"
-    if not op.isalpha() and len(names_) + len(params) == 2:  # a + b, a ** b, x ** 2
-        right = names_[1] if len(names_) == 2 else _format_param(params[0], precision)
-        return f"{names_[0]} {op} {right}"
-    named = zip(_param_names(node._op)[len(names_):], params)
-    args = names_ + [f"{name}={_format_param(p, precision)}" for name, p in named]
-    return f"{op}({', '.join(args)})"
+    """How a gate reads, as its row prints it, with the inputs' names: ``a * b``, ``x ** 2``,
+    ``exp(g)``, ``sum(x, axis=1)``."""
+    inputs = [node_name(x, precision, names) for x in node.inputs]
+    return node.row.describe(inputs, node.params, lambda p: _format_param(p, precision))
 
 
-# Binding strength of the infix gates, for the parentheses of :func:`formula`.
-_INFIX = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
+# Binding strength of the infix rows (by row name), for the parentheses of :func:`formula`.
+_INFIX = {"add": 1, "sub": 1, "mul": 2, "div": 2, "pow": 4, "pow_value": 4}
 _UNARY_MINUS = 3
 _ATOM = 5
 
@@ -165,9 +149,9 @@ def formula(root: Any, precision: int = 4, limit: int = 80,
             texts[id(node)] = (node_name(node, precision, names), _ATOM)
             continue
         inputs = [texts[id(x)] for x in node.inputs]
-        op = node.op
-        strength = _INFIX.get(op)
-        if op == "*-1":
+        op, row = node.op, node.row
+        strength = _INFIX.get(row.name)
+        if row.name == "neg":
             text, strength = "-" + _wrapped(inputs[0], _UNARY_MINUS + 1), _UNARY_MINUS
         elif strength is not None and len(inputs) == 2:
             left = _wrapped(inputs[0], strength if op != "**" else strength + 1)
@@ -187,18 +171,6 @@ def formula(root: Any, precision: int = 4, limit: int = 80,
 def _wrapped(item: Tuple[str, int], needed: int) -> str:
     text, strength = item
     return text if strength >= needed else f"({text})"
-
-
-@functools.lru_cache(maxsize=None)
-def _param_names(op: Any) -> Tuple[str, ...]:
-    """The names ``op.forward`` gives its inputs and parameters, in order (``m`` left out).
-
-    A node's params follow its inputs, so for ``x.sum(axis=1)`` (one input) they are named from
-    the second name on: ``("x", "axis", "keepdims")`` gives ``axis=1``.
-    """
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    names = [p.name for p in inspect.signature(op.forward).parameters.values() if p.kind in kinds]
-    return tuple(names[1:])
 
 
 def _format_param(p: Any, precision: int) -> str:

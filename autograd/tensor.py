@@ -37,13 +37,12 @@ A Tensor and a scalar Value are never mixed: ``tensor * value`` raises a TypeErr
 
 from __future__ import annotations
 
-import contextlib
 import numbers
-from typing import Any, Iterator, List, Optional, Tuple, Union
+from typing import Any, Iterator, Optional, Tuple, Union
 
 import numpy as np
 
-from . import array_math, gates, modes, ops
+from . import array_math, gates, grad_mode, ops
 from .modes import DomainError
 from .node import Node, NodeMeta
 
@@ -53,10 +52,6 @@ Axis = Union[None, int, Tuple[int, ...]]
 
 _new = object.__new__
 _ndarray = np.ndarray
-
-VJP = "vjp"
-"""What a step-through shows as the local gradient of a structural gate's input."""
-
 
 def _as_array(data: Any, dtype: Any, where: str) -> np.ndarray:
     """``data`` as a real array of ``dtype`` (no copy when it already is one), or a TypeError."""
@@ -85,19 +80,40 @@ def _float_dtype(dtype: Any) -> np.dtype:
     return resolved
 
 
-_NUMPY_AS_IS = contextlib.nullcontext()
+def _forward(op: ops.Op, xs: list, params: tuple) -> Any:
+    """``op.forward`` on arrays (numpy's inf/nan warnings off unless strict)."""
+    with array_math.quietly():
+        if params:
+            return op.forward(array_math, *xs, **op.kwargs(params))
+        return op.forward(array_math, *xs)
 
 
-def _ieee_unless_strict() -> Any:
-    """The numpy error state for gate work: unchanged in strict mode (:mod:`autograd.array_math`
-    checks what it must), numpy's inf/nan warnings silenced when strict mode is off."""
-    return _NUMPY_AS_IS if modes._strict else np.errstate(all="ignore")
+def apply(op: ops.Op, inputs: tuple, **params: Any) -> "Tensor":
+    """The gate ``op(*inputs, **params)`` as a Tensor node: how every Tensor gate is made.
+
+    No graph is recorded when no input needs a gradient, or inside :func:`autograd.no_grad`.
+    Parameters are given by keyword, under the row's ``params`` names.
+    """
+    unknown = set(params) - set(op.params)
+    if unknown:
+        raise TypeError(f"the {op.name!r} gate takes parameters {op.params}, got "
+                        f"{sorted(unknown)}")
+    values = tuple(params[name] for name in op.params if name in params)
+    return _apply(op, tuple(inputs), values)
 
 
-def _forward(op: ops.Op, *args: Any) -> Any:
-    """``op.forward`` on arrays."""
-    with _ieee_unless_strict():
-        return op.forward(array_math, *args)
+def _apply(op: ops.Op, inputs: tuple, params: tuple = ()) -> "Tensor":
+    xs = [x.data for x in inputs]
+    try:
+        out = _forward(op, xs, params)
+    except ValueError as error:
+        if op.vjp is not None or len(xs) != 2 or isinstance(error, DomainError) or _broadcasts(
+                xs[0].shape, xs[1].shape):
+            raise
+        raise ValueError(f"Tensor {op.symbol}: shapes {xs[0].shape} and {xs[1].shape} do not "
+                         f"broadcast together (numpy rules: trailing dimensions must match or be "
+                         f"1)") from None
+    return _make(op, inputs, out, params)
 
 
 def _make(op: ops.Op, inputs: tuple, out: Any, params: tuple = ()) -> "Tensor":
@@ -105,15 +121,16 @@ def _make(op: ops.Op, inputs: tuple, out: Any, params: tuple = ()) -> "Tensor":
     node = _new(Tensor)
     node.data = out if type(out) is _ndarray else np.asarray(out)
     node.grad = None
-    node._owns_grad = False
-    for x in inputs:
-        if x.requires_grad:
-            node.inputs = inputs
-            node._op = op
-            node.requires_grad = True
-            gate = gates._active
-            node._meta = NodeMeta("", params, gate) if (gate is not None or params) else None
-            return node
+    node.input_grads = ()
+    if grad_mode._enabled.get():
+        for x in inputs:
+            if x.requires_grad:
+                node.inputs = inputs
+                node._op = op
+                node.requires_grad = True
+                gate = gates._active
+                node._meta = NodeMeta("", params, gate) if (gate is not None or params) else None
+                return node
     node.inputs = ()
     node._op = None
     node._meta = None
@@ -137,29 +154,12 @@ def _operand(other: Any, symbol: str, like: "Tensor") -> "Tensor":
     return Tensor(other, requires_grad=False)
 
 
-def _binary(op: ops.Op, a: "Tensor", b: "Tensor", symbol: str) -> "Tensor":
-    x, y = a.data, b.data
-    try:
-        out = _forward(op, x, y)
-    except ValueError as error:
-        if isinstance(error, DomainError) or _broadcasts(x.shape, y.shape):
-            raise
-        raise ValueError(f"Tensor {symbol}: shapes {x.shape} and {y.shape} do not broadcast "
-                         f"together (numpy rules: trailing dimensions must match or be 1)") \
-            from None
-    return _make(op, (a, b), out)
-
-
 def _broadcasts(*shapes: Tuple[int, ...]) -> bool:
     try:
         np.broadcast_shapes(*shapes)
     except ValueError:
         return False
     return True
-
-
-def _unary(op: ops.Op, a: "Tensor") -> "Tensor":
-    return _make(op, (a,), _forward(op, a.data))
 
 
 def _matmul(a: "Tensor", b: "Tensor") -> "Tensor":
@@ -174,7 +174,7 @@ def _matmul(a: "Tensor", b: "Tensor") -> "Tensor":
                          f"left operand ({x.shape[-1]}) must equal the {which} dimension of the "
                          f"right operand ({inner_b})")
     try:
-        out = _forward(ops.MATMUL, x, y)
+        out = _forward(ops.MATMUL, [x, y], ())
     except ValueError:
         raise ValueError(f"matmul shape mismatch: {x.shape} @ {y.shape}: the batch dimensions do "
                          f"not broadcast") from None
@@ -198,37 +198,6 @@ def _index_key(key: Any) -> Any:
                             f"not with a {type(p).__name__} (use .data if you mean its values)")
         return np.asarray(p) if isinstance(p, list) else p
     return tuple(part(p) for p in key) if isinstance(key, tuple) else part(key)
-
-
-def _times(g: np.ndarray, local: Any) -> Any:
-    """g * local, without the multiplication when the local gradient is the number 1 or -1."""
-    if type(local) is float:
-        if local == 1.0:
-            return g
-        if local == -1.0:
-            return -g
-    return g * local
-
-
-def _fit(product: Any, x: np.ndarray, op: ops.Op) -> np.ndarray:
-    """A gradient contribution as an array of input ``x``'s shape and dtype (broadcast axes
-    summed away; the float64 product of a float32 input cast to float32).
-
-    Raises:
-        RuntimeError: if the product still has another shape: a rule of ``op`` is wrong.
-    """
-    if type(product) is not _ndarray:
-        product = np.asarray(product)
-    shape = x.shape
-    if product.shape != shape:
-        product = array_math.unbroadcast(product, shape)
-        if product.shape != shape:
-            raise RuntimeError(f"internal error in the {op.name!r} gate: its gradient rule gave "
-                               f"an input of shape {shape} a gradient of shape {product.shape} "
-                               f"(please report this)")
-    if product.dtype != x.dtype:
-        product = product.astype(x.dtype)
-    return product
 
 
 def _permutation(axes: Tuple[Any, ...], ndim: int) -> Tuple[int, ...]:
@@ -263,7 +232,7 @@ class Tensor(Node):
         params (tuple): non-differentiable arguments (an exponent, an axis, an index).
     """
 
-    __slots__ = ("requires_grad", "_owns_grad")
+    __slots__ = ("requires_grad",)
     __array_ufunc__ = None  # ndarray + Tensor must call Tensor.__radd__, not broadcast into objects
 
     _zero_grad = None
@@ -276,7 +245,7 @@ class Tensor(Node):
         self._op = None
         self._meta = None
         self.requires_grad = bool(requires_grad)
-        self._owns_grad = False
+        self.input_grads = ()
         if label:
             self.label = label
 
@@ -317,9 +286,9 @@ class Tensor(Node):
         inputs = self.inputs
         if op.partials is None:
             return (None,) * len(inputs)
-        with _ieee_unless_strict():
-            return ops.local_gradients(op, array_math, self.data, [x.data for x in inputs],
-                                       self.params, [x.requires_grad for x in inputs])
+        with array_math.quietly():
+            return op.local_grads(array_math, self.data, [x.data for x in inputs], self.params,
+                              [x.requires_grad for x in inputs])
 
     def numpy(self) -> np.ndarray:
         """The data array (not a copy)."""
@@ -366,135 +335,23 @@ class Tensor(Node):
             extras.append("requires_grad=False")
         return f"Tensor({body}, {', '.join(extras)})"
 
-    # -- elementwise gates: one row of the op table each ------------------------------------------
-    def __add__(self, other):
-        return _binary(ops.ADD, self, _operand(other, "+", self), "+")
+    # -- what the engine needs of a tensor node (the operators come from autograd.operators) ----
+    _math = array_math
+    _apply = staticmethod(_apply)
 
-    def __radd__(self, other):
-        return _binary(ops.ADD, _operand(other, "+", self), self, "+")
+    def _operand(self, other: Any, symbol: str) -> "Tensor":
+        return _operand(other, symbol, self)
 
-    def __sub__(self, other):
-        return _binary(ops.SUB, self, _operand(other, "-", self), "-")
-
-    def __rsub__(self, other):
-        return _binary(ops.SUB, _operand(other, "-", self), self, "-")
-
-    def __mul__(self, other):
-        return _binary(ops.MUL, self, _operand(other, "*", self), "*")
-
-    def __rmul__(self, other):
-        return _binary(ops.MUL, _operand(other, "*", self), self, "*")
-
-    def __truediv__(self, other):
-        return _binary(ops.DIV, self, _operand(other, "/", self), "/")
-
-    def __rtruediv__(self, other):
-        return _binary(ops.DIV, _operand(other, "/", self), self, "/")
-
-    def __neg__(self):
-        return _unary(ops.NEG, self)
-
-    def __pos__(self):
-        return self
-
-    def __pow__(self, exponent):
-        """``x ** p``: a number p (or a 0-d constant) is a parameter of one ``pow`` gate; any
-        other exponent makes a two-input gate that broadcasts as numpy does."""
+    def _number_exponent(self, exponent: Any) -> Optional[float]:
+        """A number, or a 0-d constant, is the ``pow`` row's parameter; anything else an input."""
         if isinstance(exponent, numbers.Real):
-            p = float(exponent)
-        else:
-            other = _operand(exponent, "**", self)
-            if other.requires_grad or other.data.ndim:
-                return _binary(ops.POW_VALUE, self, other, "**")
-            p = float(other.data)
-        return _make(ops.POW, (self,), _forward(ops.POW, self.data, p), (p,))
+            return float(exponent)
+        other = _operand(exponent, "**", self)
+        if other.requires_grad or other.data.ndim:
+            return None
+        return float(other.data)
 
-    def __rpow__(self, base):
-        return _binary(ops.POW_VALUE, _operand(base, "**", self), self, "**")
-
-    def __abs__(self):
-        return _unary(ops.ABS, self)
-
-    def exp(self) -> "Tensor":
-        return _unary(ops.EXP, self)
-
-    def log(self) -> "Tensor":
-        return _unary(ops.LOG, self)
-
-    def tanh(self) -> "Tensor":
-        return _unary(ops.TANH, self)
-
-    def sigmoid(self) -> "Tensor":
-        return _unary(ops.SIGMOID, self)
-
-    def relu(self) -> "Tensor":
-        return _unary(ops.RELU, self)
-
-    def abs(self) -> "Tensor":
-        return _unary(ops.ABS, self)
-
-    def sqrt(self) -> "Tensor":
-        return _unary(ops.SQRT, self)
-
-    # -- structural gates ---------------------------------------------------------------------
-    def __matmul__(self, other):
-        return _matmul(self, _operand(other, "@", self))
-
-    def __rmatmul__(self, other):
-        return _matmul(_operand(other, "@", self), self)
-
-    def _reduce(self, op: ops.Op, axis: Any, keepdims: bool) -> "Tensor":
-        axis = _axis(axis)
-        params = (axis, True) if keepdims else ((axis,) if axis is not None else ())
-        return _make(op, (self,), _forward(op, self.data, *params), params)
-
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
-        """The sum over ``axis`` (all entries if None), as in ``np.sum``."""
-        return self._reduce(ops.REDUCE_SUM, axis, keepdims)
-
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
-        """The mean over ``axis`` (all entries if None), as in ``np.mean``."""
-        return self._reduce(ops.MEAN, axis, keepdims)
-
-    def max(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
-        """The maximum over ``axis``; its gradient goes to the maximum, split evenly among ties."""
-        return self._reduce(ops.MAX, axis, keepdims)
-
-    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
-        """log(sum(exp(x))) over ``axis``, computed stably; its gradient is the softmax of x."""
-        return self._reduce(ops.LOGSUMEXP, axis, keepdims)
-
-    def sum_of_squares(self) -> "Tensor":
-        """sum(x ** 2) over every entry as one gate (the L2 penalty): no x-sized array is kept
-        from the forward pass, and the backward pass makes just the gradient 2 g x."""
-        return _make(ops.SUM_SQUARES, (self,), _forward(ops.SUM_SQUARES, self.data))
-
-    def reshape(self, *shape: Any) -> "Tensor":
-        """The same entries in a new shape: ``t.reshape(3, 4)`` or ``t.reshape((3, 4))``."""
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _make(ops.RESHAPE, (self,), _forward(ops.RESHAPE, self.data, shape),
-                     (shape,))
-
-    def transpose(self, *axes: Any) -> "Tensor":
-        """The axes reversed (no arguments) or permuted: ``t.transpose(1, 0, 2)``."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        params = (_permutation(axes, self.data.ndim),) if axes else ()
-        return _make(ops.TRANSPOSE, (self,), _forward(ops.TRANSPOSE, self.data, *params),
-                     params)
-
-    @property
-    def T(self) -> "Tensor":  # noqa: N802 - numpy's name
-        return self.transpose()
-
-    def __getitem__(self, key: Any) -> "Tensor":
-        """``t[key]`` with numpy indexing; ``scores[np.arange(N), y]`` picks one entry per row."""
-        index = array_math.IndexKey(_index_key(key))
-        return _make(ops.INDEX, (self,), _forward(ops.INDEX, self.data, index), (index,))
-
-    # -- how gradients flow through a tensor gate ---------------------------------------------
-    def _seed(self, gradient: Any) -> None:
+    def _seed(self, gradient: Any) -> np.ndarray:
         shape = self.data.shape
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad: it is data "
@@ -504,90 +361,130 @@ class Tensor(Node):
                 raise ValueError(f"backward() on a tensor of shape {shape} needs gradient=, an "
                                  f"array of shape {shape} (d root / d this tensor); only a "
                                  f"one-element tensor such as a loss seeds itself with 1")
-            seed = np.ones(shape, dtype=self.data.dtype)
-        else:
-            seed = np.array(_as_array(gradient, self.data.dtype, "backward(gradient=...)"))
-            if seed.shape != shape:
-                raise ValueError(f"backward(gradient=...) needs an array of the tensor's shape "
-                                 f"{shape}, got shape {seed.shape}")
-        if self.inputs:
-            self.grad = seed
-        else:
-            self.grad = seed if self.grad is None else self.grad + seed
+            return np.ones(shape, dtype=self.data.dtype)
+        if isinstance(gradient, Tensor):
+            if gradient.inputs:
+                return gradient  # a gradient with a graph of its own (create_graph=True)
+            gradient = gradient.data
+        seed = np.array(_as_array(gradient, self.data.dtype, "backward(gradient=...)"))
+        if seed.shape != shape:
+            raise ValueError(f"backward(gradient=...) needs an array of the tensor's shape "
+                             f"{shape}, got shape {seed.shape}")
+        return seed
 
-    def _contributions(self) -> List[Tuple["Tensor", Any, np.ndarray]]:
-        """(input, local, product) for each input that needs a gradient.
+    @classmethod
+    def _constant(cls, data: Any) -> "Tensor":
+        return Tensor(data, requires_grad=False, dtype=np.asarray(data).dtype
+                      if np.asarray(data).dtype.kind == "f" else np.float64)
 
-        ``local`` is the elementwise partial (an array or a number) or the string ``"vjp"`` for a
-        structural gate; ``product`` is the input's share of the gradient, in the input's shape.
-        """
-        with _ieee_unless_strict():
-            return self._chain_rule()
+    @classmethod
+    def _result(cls, data: Any) -> "Tensor":
+        return cls._constant(data)
 
-    def _chain_rule(self) -> List[Tuple["Tensor", Any, np.ndarray]]:
-        g = self.grad
-        if g is None:
-            return []
-        op = self._op
-        inputs = self.inputs
-        xs = [x.data for x in inputs]
-        params = self.params
-        found = []
-        if op.partials is not None:
-            partials = ops.local_gradients(op, array_math, self.data, xs, params,
-                                           [x.requires_grad for x in inputs])
-            done = {}  # x * x: both inputs are x with local x, so one product serves both
-            for x, local in zip(inputs, partials):
-                if x.requires_grad:
-                    key = (id(x), id(local))
-                    product = done.get(key)
-                    if product is None:
-                        product = done[key] = _fit(_times(g, local), x.data, op)
-                    found.append((x, local, product))
-        else:
-            out = self.data
-            for x, rule in zip(inputs, op.vjp):
-                if x.requires_grad:
-                    found.append((x, VJP, _fit(rule(g, out, *xs, *params), x.data, op)))
-        return found
+    # -- structural gates ---------------------------------------------------------------------
+    def __matmul__(self, other):
+        return _matmul(self, _operand(other, "@", self))
 
-    def _apply(self, contributions: list) -> None:
-        # A step-through keeps each product in its BackwardStep, so none may be added to in place.
-        with _ieee_unless_strict():
-            self._accumulate(contributions, exclusive=False)
+    def __rmatmul__(self, other):
+        return _matmul(_operand(other, "@", self), self)
 
-    def _propagate(self) -> None:
-        with _ieee_unless_strict():
-            self._accumulate(self._chain_rule(), exclusive=True)
+    def _reduce(self, op: ops.Op, axis: Any, keepdims: bool, dim: Any, keepdim: Any) -> "Tensor":
+        if dim is not None:
+            axis = dim  # PyTorch's names
+        if keepdim is not None:
+            keepdims = keepdim
+        axis = _axis(axis)
+        params = (axis, True) if keepdims else ((axis,) if axis is not None else ())
+        return _apply(op, (self,), params)
 
-    def _accumulate(self, contributions: list, exclusive: bool) -> None:
-        """Add each product to its input's grad; in place only into an array the input owns.
+    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+            keepdim: Optional[bool] = None) -> "Tensor":
+        """The sum over ``axis`` (all entries if None), as in ``np.sum`` (``dim``, ``keepdim``:
+        PyTorch's names for the same)."""
+        return self._reduce(ops.REDUCE_SUM, axis, keepdims, dim, keepdim)
 
-        A product is *fresh* when this gate computed it and gives it to one input only; an add
-        gate instead passes ``g`` itself on, reshape and transpose pass views of it and a sum a
-        read-only broadcast of it. An input
-        whose grad is a fresh array owns it (``_owns_grad``) and later contributions are added in
-        place, as PyTorch accumulates; otherwise a new array is made, so shared arrays are never
-        changed. A leaf's first gradient is always an array of its own, copied unless it is fresh
-        and ``exclusive`` (a step-through keeps every product in its step), so that ``W.grad`` is
-        never a read-only broadcast, another node's gradient or a step's record.
-        """
-        g = self.grad
-        given = set()
-        for x, _, product in contributions:
-            fresh = (product is not g and product.flags.writeable and id(product) not in given
-                     and not np.may_share_memory(product, g))
-            given.add(id(product))
-            current = x.grad
-            if current is None:
-                if not x.inputs and not (fresh and exclusive):
-                    x.grad = product.copy()
-                    x._owns_grad = True
-                else:
-                    x.grad = product
-                    x._owns_grad = fresh and exclusive
-            elif x._owns_grad:
-                current += product
-            else:
-                x.grad = current + product
-                x._owns_grad = exclusive
+    def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+             keepdim: Optional[bool] = None) -> "Tensor":
+        """The mean over ``axis`` (all entries if None), as in ``np.mean``."""
+        return self._reduce(ops.MEAN, axis, keepdims, dim, keepdim)
+
+    def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+            keepdim: Optional[bool] = None) -> "Tensor":
+        """The maximum over ``axis``; its gradient goes to the maximum, split evenly among ties."""
+        return self._reduce(ops.MAX, axis, keepdims, dim, keepdim)
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+                  keepdim: Optional[bool] = None) -> "Tensor":
+        """log(sum(exp(x))) over ``axis``, computed stably; its gradient is the softmax of x."""
+        return self._reduce(ops.LOGSUMEXP, axis, keepdims, dim, keepdim)
+
+    def sum_of_squares(self) -> "Tensor":
+        """sum(x ** 2) over every entry as one gate (the L2 penalty): no x-sized array is kept
+        from the forward pass, and the backward pass makes just the gradient 2 g x."""
+        return _apply(ops.SUM_SQUARES, (self,))
+
+    def reshape(self, *shape: Any) -> "Tensor":
+        """The same entries in a new shape: ``t.reshape(3, 4)`` or ``t.reshape((3, 4))``."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _apply(ops.RESHAPE, (self,), (tuple(shape),))
+
+    view = reshape  # PyTorch's name
+
+    def expand(self, *shape: Any) -> "Tensor":
+        """The tensor broadcast to ``shape`` (numpy rules); its gradient sums back down."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _apply(ops.EXPAND, (self,), (tuple(shape),))
+
+    def transpose(self, *axes: Any) -> "Tensor":
+        """The axes reversed (no arguments) or permuted: ``t.transpose(1, 0, 2)``."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        params = (_permutation(axes, self.data.ndim),) if axes else ()
+        return _apply(ops.TRANSPOSE, (self,), params)
+
+    @property
+    def T(self) -> "Tensor":  # noqa: N802 - numpy's name
+        return self.transpose()
+
+    def t(self) -> "Tensor":
+        """The transpose of a matrix (PyTorch's ``t()``)."""
+        if self.data.ndim > 2:
+            raise ValueError(f"t() needs a tensor with at most 2 dimensions, got shape "
+                             f"{self.data.shape} (use transpose(axes))")
+        return self.transpose()
+
+    def __getitem__(self, key: Any) -> "Tensor":
+        """``t[key]`` with numpy indexing; ``scores[np.arange(N), y]`` picks one entry per row."""
+        index = array_math.IndexKey(_index_key(key))
+        return _apply(ops.INDEX, (self,), (index,))
+
+    # -- constructors, as in PyTorch ------------------------------------------------------------
+    @classmethod
+    def zeros(cls, *shape: Any, requires_grad: bool = True, dtype: Any = np.float64) -> "Tensor":
+        """A tensor of zeros: ``Tensor.zeros(3, 4)``."""
+        return cls(np.zeros(_shape_args(shape), dtype=dtype), requires_grad=requires_grad,
+                   dtype=dtype)
+
+    @classmethod
+    def ones(cls, *shape: Any, requires_grad: bool = True, dtype: Any = np.float64) -> "Tensor":
+        """A tensor of ones: ``Tensor.ones(3, 4)``."""
+        return cls(np.ones(_shape_args(shape), dtype=dtype), requires_grad=requires_grad,
+                   dtype=dtype)
+
+    @classmethod
+    def randn(cls, *shape: Any, requires_grad: bool = True, dtype: Any = np.float64) -> "Tensor":
+        """Standard normal entries from :func:`autograd.rng.numpy_rng` (``manual_seed`` seeds)."""
+        from .rng import numpy_rng
+        return cls(numpy_rng().standard_normal(_shape_args(shape)), requires_grad=requires_grad,
+                   dtype=dtype)
+
+
+def _shape_args(shape: tuple) -> Tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
+               for n in shape):
+        raise TypeError(f"a shape is non-negative ints, got {shape!r}")
+    return tuple(int(n) for n in shape)

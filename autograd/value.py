@@ -58,34 +58,43 @@ def _make(op: ops.Op, inputs: tuple, data: float, local_grads: tuple,
     node.grad = 0.0
     node.inputs = inputs
     node.local_grads = local_grads
+    node.input_grads = ()
     node._op = op
     gate = gates._active
     node._meta = NodeMeta("", params, gate) if (gate is not None or params) else None
     return node
 
 
-def _binary(op: ops.Op, a: "Value", b: "Value") -> "Value":
-    x, y = a.data, b.data
-    out = op.forward(scalar_math, x, y)
-    return _make(op, (a, b), out, op.partials(scalar_math, out, x, y))
+def _apply(op: ops.Op, inputs: tuple, params: tuple = ()) -> "Value":
+    """The gate ``op(*inputs)``: its forward value and, at once, its local gradients.
+
+    A local gradient is computed for every input but a :class:`Constant` (the 2 in ``2 ** x``
+    needs no d/d2, which would be 2^x ln 2 and, for a negative base, undefined).
+    """
+    m = scalar_math
+    xs = [x.data for x in inputs]
+    if op.vjp is not None:
+        raise TypeError(f"the {op.name!r} gate works on Tensors, not on scalar Values")
+    if params:
+        kw = op.kwargs(params)
+        out = op.forward(m, *xs, **kw)
+    else:
+        kw = _NO_PARAMS
+        out = op.forward(m, *xs)
+    rules = op.partials
+    if rules is None:
+        local_grads = op.variadic_partials(m, out, *xs)
+    elif len(rules) == 2:
+        a, b = inputs
+        local_grads = (None if a.is_constant else rules[0](m, out, *xs, **kw),
+                       None if b.is_constant else rules[1](m, out, *xs, **kw))
+    else:
+        local_grads = tuple(None if x.is_constant else rule(m, out, *xs, **kw)
+                            for rule, x in zip(rules, inputs))
+    return _make(op, inputs, out, local_grads, params)
 
 
-def _unary(op: ops.Op, a: "Value") -> "Value":
-    x = a.data
-    out = op.forward(scalar_math, x)
-    return _make(op, (a,), out, op.partials(scalar_math, out, x))
-
-
-def _pow_value(a: "Value", b: "Value") -> "Value":
-    """a ** b with a Value exponent. Its rule has one partial per input, each computed only for
-    an input that is not a :class:`Constant`: ``2 ** x`` needs no d/d2, and ``x ** Constant(2)``
-    no d/db (which would need log(x), undefined for x < 0)."""
-    op = ops.POW_VALUE
-    x, y = a.data, b.data
-    out = op.forward(scalar_math, x, y)
-    local_grads = ops.local_gradients(op, scalar_math, out, (x, y),
-                                      needed=(not a.is_constant, not b.is_constant))
-    return _make(op, (a, b), out, local_grads)
+_NO_PARAMS: dict = {}
 
 
 def _operand(other: object, symbol: str) -> "Value":
@@ -117,12 +126,14 @@ class Value(Node):
     __slots__ = ()
     __array_ufunc__ = None  # numpy must not broadcast a Value into an object array
     is_constant = False  # True for a Constant operand, whose gradient nobody asks for
+    requires_grad = True
 
     def __init__(self, data: Number, label: str = ""):
         self.data = _as_float(data, "Value()")
         self.grad = 0.0
         self.inputs = ()
         self.local_grads = ()
+        self.input_grads = ()
         self._op = None
         self._meta = None
         if label:
@@ -143,95 +154,33 @@ class Value(Node):
         """The truth of the number, as for a float (and a one-element Tensor, and PyTorch)."""
         return bool(self.data)
 
-    # The circuit's gates. Each builds one node from one row of the op table.
-    def __add__(self, other):
-        return _binary(ops.ADD, self, _operand(other, "+"))
+    # What the engine needs of a scalar node (the operators come from autograd.operators).
+    _math = scalar_math
+    _apply = staticmethod(_apply)
 
-    def __radd__(self, other):
-        return _binary(ops.ADD, _operand(other, "+"), self)
+    def _operand(self, other: object, symbol: str) -> "Value":
+        return _operand(other, symbol)
 
-    def __sub__(self, other):
-        return _binary(ops.SUB, self, _operand(other, "-"))
-
-    def __rsub__(self, other):
-        return _binary(ops.SUB, _operand(other, "-"), self)
-
-    def __mul__(self, other):
-        return _binary(ops.MUL, self, _operand(other, "*"))
-
-    def __rmul__(self, other):
-        return _binary(ops.MUL, _operand(other, "*"), self)
-
-    def __truediv__(self, other):
-        return _binary(ops.DIV, self, _operand(other, "/"))
-
-    def __rtruediv__(self, other):
-        return _binary(ops.DIV, _operand(other, "/"), self)
-
-    def __neg__(self):
-        return _unary(ops.NEG, self)
-
-    def __pos__(self):
-        return self
-
-    def __pow__(self, exponent):
+    def _number_exponent(self, exponent: object):
         if isinstance(exponent, Value):
-            return _pow_value(self, exponent)
-        p = _as_float(exponent, "Value ** exponent")
-        x = self.data
-        out = ops.POW.forward(scalar_math, x, p)
-        return _make(ops.POW, (self,), out, ops.POW.partials(scalar_math, out, x, p), (p,))
+            return None
+        return _as_float(exponent, "Value ** exponent")
 
-    def __rpow__(self, base):
-        return _pow_value(_operand(base, "**"), self)
+    def __matmul__(self, other):
+        raise TypeError("@ (matrix product) needs Tensors; for scalars use * or autograd.dot")
 
-    def __abs__(self):
-        return _unary(ops.ABS, self)
+    __rmatmul__ = __matmul__
 
-    def exp(self) -> "Value":
-        return _unary(ops.EXP, self)
+    def _seed(self, gradient) -> float:
+        return 1.0 if gradient is None else _as_float(gradient, "backward(gradient)")
 
-    def log(self) -> "Value":
-        return _unary(ops.LOG, self)
+    @classmethod
+    def _constant(cls, data) -> "Value":
+        return Constant(data)
 
-    def tanh(self) -> "Value":
-        return _unary(ops.TANH, self)
-
-    def sigmoid(self) -> "Value":
-        return _unary(ops.SIGMOID, self)
-
-    def relu(self) -> "Value":
-        return _unary(ops.RELU, self)
-
-    def abs(self) -> "Value":
-        return _unary(ops.ABS, self)
-
-    def sqrt(self) -> "Value":
-        return _unary(ops.SQRT, self)
-
-    # How gradients flow through a scalar gate: upstream times local, added to each input. A local
-    # gradient is None for a Constant input whose partial was not computed (see _pow_value).
-    def _seed(self, gradient) -> None:
-        seed = 1.0 if gradient is None else _as_float(gradient, "backward(gradient)")
-        if self.inputs:
-            self.grad = seed
-        else:
-            self.grad += seed
-
-    def _propagate(self) -> None:
-        g = self.grad
-        for x, local in zip(self.inputs, self.local_grads):
-            if local is not None:
-                x.grad += local * g
-
-    def _contributions(self) -> list:
-        g = self.grad
-        return [(x, local, local * g) for x, local in zip(self.inputs, self.local_grads)
-                if local is not None]
-
-    def _apply(self, contributions: list) -> None:
-        for x, _, product in contributions:
-            x.grad += product
+    @classmethod
+    def _result(cls, data) -> "Value":
+        return Value(data)
 
 
 class Constant(Value):
@@ -239,6 +188,7 @@ class Constant(Value):
 
     __slots__ = ()
     is_constant = True
+    requires_grad = False
 
     def __init__(self, data: Number):
         super().__init__(data)
@@ -256,9 +206,7 @@ def sum(values: Iterable[Union[Value, Number]]) -> Value:  # noqa: A001 - mirror
     inputs = _values(values, "autograd.sum()")
     if not inputs:
         raise ValueError("autograd.sum() needs at least one value")
-    xs = tuple(v.data for v in inputs)
-    out = ops.SUM.forward(scalar_math, *xs)
-    return _make(ops.SUM, inputs, out, ops.SUM.partials(scalar_math, out, *xs))
+    return _apply(ops.SUM, inputs)
 
 
 def linear(w: Sequence[Value], x: Sequence[Union[Value, Number]], b: Union[Value, Number]) -> Value:
@@ -268,9 +216,7 @@ def linear(w: Sequence[Value], x: Sequence[Union[Value, Number]], b: Union[Value
                          f"and {len(x)} inputs")
     inputs = _values(w, "linear(w, ...)") + _values(x, "linear(..., x, ...)") + _values(
         (b,), "linear(..., b)")
-    wxb = tuple(v.data for v in inputs)
-    out = ops.LINEAR.forward(scalar_math, *wxb)
-    return _make(ops.LINEAR, inputs, out, ops.LINEAR.partials(scalar_math, out, *wxb))
+    return _apply(ops.LINEAR, inputs)
 
 
 def dot(w: Sequence[Value], x: Sequence[Union[Value, Number]]) -> Value:

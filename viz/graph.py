@@ -24,7 +24,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Collection, Dict, Iterable, List, Optional, Set, Tuple, Union
 
-from autograd.walk import forward_order
+from autograd.walk import forward_order, local_grads_of
 
 from .labels import is_constant
 
@@ -138,19 +138,18 @@ def _group_of(node: Any, collapsed) -> Any:
 
 
 def _combined_locals(members: List[Any], output: Any, group_ids: Set[int]) -> Dict[int, Any]:
-    """d output / d x for each input x from outside the group (chain rule inside the group)."""
-    adjoint: Dict[int, float] = {id(output): 1.0}
-    external: Dict[int, float] = {}
-    for node in reversed(members):
-        a = adjoint.get(id(node))
-        if a is None:
-            continue
-        for x, local in zip(node.inputs, node.local_grads):
-            if not isinstance(local, numbers.Real):
-                return {}
-            target = adjoint if id(x) in group_ids else external
-            target[id(x)] = target.get(id(x), 0.0) + float(local) * a
-    return external
+    """d output / d x for each input x from outside the group, from the engine
+    (:func:`autograd.walk.local_grads_of`: the walk stopped at the wires that enter it)."""
+    external = []
+    seen: Set[int] = set()
+    for node in members:
+        for x in node.inputs:
+            if id(x) not in group_ids and id(x) not in seen and x.requires_grad:
+                seen.add(id(x))
+                external.append(x)
+    if not external or not isinstance(output.data, numbers.Real):
+        return {}
+    return dict(zip(map(id, external), local_grads_of(output, external)))
 
 
 def build_circuit(root: Any, collapse: Union[None, bool, Collection[str]] = None) -> Circuit:

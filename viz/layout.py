@@ -99,7 +99,7 @@ def branch_products(contributions: Sequence[Tuple[Any, Any, Any]],
                     inputs: Sequence[Any]) -> List[Any]:
     """The chain-rule product ``local * upstream`` for each input *position* of a gate.
 
-    ``contributions`` is ``gate._contributions()`` (or a step's): one ``(input, local, product)``
+    ``contributions`` is a :class:`~autograd.BackwardStep`'s: one ``(input, local, product)``
     per input that gets a gradient, in operand order; inputs that need none are absent, so the
     list is matched to ``inputs`` by identity. Positions without a product hold None.
     """
@@ -145,7 +145,7 @@ class _Writer:
     def _products_of(self, consumer: Any) -> List[Any]:
         products = self.products.get(id(consumer))
         if products is None:
-            products = branch_products(consumer._contributions(), consumer.inputs)
+            products = list(consumer.input_grads) or [None] * len(consumer.inputs)
             self.products[id(consumer)] = products
         return products
 

@@ -79,13 +79,15 @@ def test_backward_gradient_scales_every_grad():
     assert (x.grad, y.grad) == (12.5, -5.0)
 
 
-def test_constants_receive_a_gradient_but_are_leaves():
+def test_constants_take_no_gradient_and_are_leaves():
+    # As a tensor with requires_grad=False: nobody asks for d f / d 2, so it is never computed.
     x = Value(3.0)
     c = Constant(2.0)
     f = c * x
     f.backward()
-    assert x.grad == 2.0 and c.grad == 3.0
-    assert c.is_leaf and c.is_constant
+    assert x.grad == 2.0 and c.grad == 0.0
+    assert f.local_grads == (None, 2.0) and f.input_grads == (None, 2.0)
+    assert c.is_leaf and c.is_constant and not c.requires_grad
 
 
 def test_backward_from_an_interior_node_leaves_other_branches_alone():

@@ -25,7 +25,14 @@ def wrong_tanh_row(factor=1.5):
     """A tanh row whose local gradient is off by ``factor``."""
     right = ops.TANH
     return ops.Op("tanh", "tanh", forward=right.forward,
-                  partials=lambda m, out, x: (factor * (1.0 - out * out),))
+                  partials=(lambda m, out, x: factor * (1.0 - out * out),))
+
+
+def use_wrong_tanh(monkeypatch, factor):
+    """Make ``x.tanh()`` build its gate from a wrong row, for Values and Tensors alike."""
+    wrong = wrong_tanh_row(factor)
+    for kind in (Value, Tensor):
+        monkeypatch.setattr(kind, "tanh", lambda self: self._apply(wrong, (self,)))
 
 
 # relative_error --------------------------------------------------------------------------------
@@ -85,7 +92,7 @@ def test_value_ops_pass(f, x0):
 
 
 def test_wrong_local_gradient_raises_naming_the_entry(monkeypatch):
-    monkeypatch.setattr(ops, "TANH", wrong_tanh_row(1.5))
+    use_wrong_tanh(monkeypatch, 1.5)
     x, y = Value(0.3, label="x"), Value(-0.8, label="y")
     with pytest.raises(GradcheckError) as info:
         gradcheck(lambda x, y: (x * y).tanh() + y, [x, y])
@@ -110,7 +117,7 @@ def test_wrong_gradient_by_editing_a_node():
 
 
 def test_failure_can_be_reported_without_raising(monkeypatch):
-    monkeypatch.setattr(ops, "TANH", wrong_tanh_row(2.0))
+    use_wrong_tanh(monkeypatch, 2.0)
     report = gradcheck(lambda x: x.tanh(), [Value(0.2)], raise_exception=False)
     assert not report.ok
     assert report.max_error == pytest.approx(0.5, rel=1e-6)
@@ -214,7 +221,7 @@ def test_tensor_data_restored_exactly_and_not_replaced():
 
 
 def test_wrong_tensor_gradient_raises_naming_the_index(monkeypatch):
-    monkeypatch.setattr(ops, "TANH", wrong_tanh_row(1.25))
+    use_wrong_tanh(monkeypatch, 1.25)
     W = Tensor(np.array([[0.1, -0.2], [0.3, 0.4]]), label="W")
     with pytest.raises(GradcheckError, match=r"input 0 \(W\) at index \(\d, \d\): analytic "
                                              r"[-0-9.e]+, numeric [-0-9.e]+, relative error 0.2"):
@@ -224,7 +231,10 @@ def test_wrong_tensor_gradient_raises_naming_the_index(monkeypatch):
 def test_wrong_structural_gradient_is_caught(monkeypatch):
     right = ops.MEAN
     wrong = ops.Op("mean", "mean", forward=right.forward,
-                   vjp=(lambda g, out, x, *params: np.broadcast_to(g, x.shape),))  # forgot 1/n
+                   vjp=(lambda m, g, out, x, **params: np.broadcast_to(
+                       m.expand_reduced(g, params.get("axis"), params.get("keepdims", False)),
+                       x.shape),),  # forgot 1/n
+                   params=right.params)
     monkeypatch.setattr(ops, "MEAN", wrong)
     W = Tensor(np.array([1.0, 2.0, 3.0]))
     report = gradcheck(lambda W: (W * W).mean(), [W], raise_exception=False)
@@ -257,7 +267,7 @@ def test_sparse_checks_a_few_entries_of_a_big_matrix():
 
 
 def test_sparse_fails_on_a_wrong_gradient(monkeypatch):
-    monkeypatch.setattr(ops, "TANH", wrong_tanh_row(0.5))
+    use_wrong_tanh(monkeypatch, 0.5)
     W = Tensor(np.linspace(-1, 1, 100).reshape(10, 10))
     with pytest.raises(GradcheckError, match="relative error 0.5 > tol 1e-07 .5 failing entries"):
         gradcheck_sparse(lambda W: W.tanh().sum(), [W], num_checks=5)
@@ -302,7 +312,7 @@ def test_failure_from_rounding_noise_says_so():
 
 
 def test_genuine_failure_has_no_rounding_hint(monkeypatch):
-    monkeypatch.setattr(ops, "TANH", wrong_tanh_row(1.5))
+    use_wrong_tanh(monkeypatch, 1.5)
     with pytest.raises(GradcheckError) as info:
         gradcheck(lambda x: x.tanh(), [Value(0.3)])
     assert "rounding noise" not in str(info.value)

@@ -85,8 +85,13 @@ def test_each_step_applies_exactly_one_gate(build):
         for x, local, product in step.contributions:
             assert product == local * step.upstream
             expected[id(x)] += product
-        assert [x for x, _, _ in step.contributions] == list(step.node.inputs)
-        assert list(step.node.local_grads) == [local for _, local, _ in step.contributions]
+        takers = [x for x in step.node.inputs if not x.is_constant]
+        assert [x for x, _, _ in step.contributions] == takers
+        assert [local for x, local in zip(step.node.inputs, step.node.local_grads)
+                if not x.is_constant] == [local for _, local, _ in step.contributions]
+        assert step.node.input_grads == tuple(
+            None if x.is_constant else local * step.upstream
+            for x, local in zip(step.node.inputs, step.node.local_grads))
         after = {id(n): n.grad for n in nodes}
         assert after == expected
         before = after
@@ -121,13 +126,13 @@ def test_simple_circuit_text_exactly():
     ]
 
 
-def test_constants_are_applied_but_not_listed():
+def test_constants_take_no_product_and_are_not_listed():
     x = Value(3.0, label="x")
     f = 1 / x
     step = next(f.backward_steps())
     assert repr(step) == ("step 1/1: f = 1 / x = 0.3333, upstream grad 1\n"
                           "  x.grad += local -0.1111 * upstream 1 = -0.1111")
-    assert f.inputs[0].grad == 1.0 / 3.0  # the constant still received its product
+    assert f.inputs[0].grad == 0.0  # nobody asks for d f / d 1: the constant gets nothing
     assert x.grad == -1.0 / 9.0
 
 
@@ -185,8 +190,10 @@ def test_an_infix_gate_with_a_parameter_keeps_both_operands():
     from autograd.ops import Op
     from autograd.tensor import _make
 
-    scaled_add = Op("scaled_add", "+α", forward=lambda m, a, b, alpha: a + alpha * b,
-                    partials=lambda m, out, a, b, alpha: (1.0, alpha), math="a + alpha b")
+    scaled_add = Op("scaled_add", "+α", forward=lambda m, a, b, *, alpha: a + alpha * b,
+                    partials=(lambda m, out, a, b, *, alpha: 1.0,
+                              lambda m, out, a, b, *, alpha: alpha), math="a + alpha b",
+                    params=("alpha",))
     a = autograd.Tensor(np.ones(2), label="a")
     b = autograd.Tensor(np.ones(2), label="b")
     node = _make(scaled_add, (a, b), a.data + 0.5 * b.data, (0.5,))

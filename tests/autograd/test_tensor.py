@@ -539,7 +539,10 @@ def test_every_elementwise_row_is_used_by_tensor():
              x.relu()._op, x.abs()._op, x.sqrt()._op}
     assert built == set(ops.ELEMENTWISE)
     structural = {(x @ y)._op, x.T._op, x.reshape(2, 1)._op, x.sum()._op, x.mean()._op,
-                  x.max()._op, x[0]._op, x.logsumexp()._op, x.sum_of_squares()._op}
+                  x.max()._op, x[0]._op, x.logsumexp()._op, x.sum_of_squares()._op,
+                  x.expand(3, 2)._op, autograd.tensor.apply(
+                      ops.SCATTER, (x,), key=autograd.array_math.IndexKey(np.array([0, 2])),
+                      shape=(3,))._op}
     assert structural == set(ops.STRUCTURAL)
 
 
@@ -587,7 +590,7 @@ def test_transpose_axes_must_be_a_permutation(axes, error):
 def test_a_gradient_rule_of_the_wrong_shape_is_an_internal_error_not_a_wrong_gradient():
     # A faulty structural row: its vjp forgets to transpose g back.
     faulty = ops.Op("faulty_transpose", "faulty", forward=lambda m, x: x.T.copy(),
-                    vjp=(lambda g, out, x: g,), math="wrong on purpose")
+                    vjp=(lambda m, g, out, x: g,), math="wrong on purpose")
     x = Tensor(np.ones((2, 3)))
     y = autograd.tensor._make(faulty, (x,), x.data.T.copy())
     with pytest.raises(RuntimeError, match=re.escape(

@@ -354,15 +354,13 @@ class FakeTensor(autograd.node.Node):
         self.grad = np.ones_like(self.data)
         self.inputs = tuple(inputs)
         self.local_grads = ()
+        # Wires show the gradient flowing along them (what the consumer's backward step sent);
+        # the fake sent each input its own gradient, so the wires show the inputs' grads.
+        self.input_grads = tuple(x.grad for x in self.inputs)
         self._op = op
         self._meta = None
         if label:
             self.label = label
-
-    def _contributions(self):
-        # Wires show the gradient flowing along them (the consumer's chain-rule products); the
-        # fake passes each input its own gradient, so the wires show the inputs' grads.
-        return [(x, 1.0, x.grad) for x in self.inputs]
 
 
 def test_arrays_show_their_shape_and_small_arrays_their_numbers(drawn):
