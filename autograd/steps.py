@@ -17,8 +17,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
-__all__ = ["BackwardStep", "node_name", "node_names", "formula", "format_number", "AUTO_NAMES",
-           "OUTPUT_NAME"]
+__all__ = ["BackwardStep", "node_name", "node_names", "gate_expression", "formula", "format_number",
+           "AUTO_NAMES", "OUTPUT_NAME"]
 
 
 def format_number(x: Any, precision: int = 4) -> str:
@@ -119,9 +119,10 @@ def node_name(node: Any, precision: int = 4, names: Optional[Mapping[int, str]] 
     return f"({node.op})"
 
 
-def _expression(node: Any, precision: int, names: Optional[Mapping[int, str]] = None) -> str:
+def gate_expression(node: Any, precision: int = 4,
+                    names: Optional[Mapping[int, str]] = None) -> str:
     """How a gate reads, as its row prints it, with the inputs' names: ``a * b``, ``x ** 2``,
-    ``exp(g)``, ``sum(x, axis=1)``."""
+    ``exp(g)``, ``sum(x, axis=1)`` (step texts, and the inside of a collapsed gate)."""
     inputs = [node_name(x, precision, names) for x in node.inputs]
     return node.row.describe(inputs, node.params, lambda p: _format_param(p, precision))
 
@@ -143,33 +144,37 @@ def formula(root: Any, precision: int = 4, limit: int = 80,
     """
     from .walk import forward_order
 
-    texts: Dict[int, Tuple[str, int]] = {}
+    texts: Dict[int, Tuple[str, int, str]] = {}  # text, binding strength, row name
     for node in forward_order(root):
         if not node.inputs:
-            texts[id(node)] = (node_name(node, precision, names), _ATOM)
+            texts[id(node)] = (node_name(node, precision, names), _ATOM, "")
             continue
         inputs = [texts[id(x)] for x in node.inputs]
-        op, row = node.op, node.row
-        strength = _INFIX.get(row.name)
-        if row.name == "neg":
+        op, kind = node.op, node.row.name
+        strength = _INFIX.get(kind)
+        if kind == "neg":
             text, strength = "-" + _wrapped(inputs[0], _UNARY_MINUS + 1), _UNARY_MINUS
         elif strength is not None and len(inputs) == 2:
-            left = _wrapped(inputs[0], strength if op != "**" else strength + 1)
-            right = _wrapped(inputs[1], strength + (op in ("-", "/")) if op != "**" else strength)
+            if op == "**":  # right-associative: (a**b)**c, a**b**c
+                left, right = _wrapped(inputs[0], strength + 1), _wrapped(inputs[1], strength)
+            else:  # left-associative: a - b - c, a - (b - c); a + (b + c) reads a + b + c
+                same = inputs[1][2] == kind and kind in ("add", "mul")
+                left = _wrapped(inputs[0], strength)
+                right = _wrapped(inputs[1], strength + (not same))
             text = f"{left} {op} {right}" if strength == 1 else f"{left}{op}{right}"
         elif strength is not None and len(inputs) == 1 and len(node.params) == 1:
             power = _format_param(node.params[0], precision)  # x ** 2
             text = f"{_wrapped(inputs[0], strength + 1)}{op}{power}"
         else:
-            args = ", ".join(text for text, _ in inputs)
+            args = ", ".join(item[0] for item in inputs)
             text, strength = f"{op}({args})", _ATOM
-        texts[id(node)] = (text[:limit + 1], strength)
+        texts[id(node)] = (text[:limit + 1], strength, kind)
     text = texts[id(root)][0]
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _wrapped(item: Tuple[str, int], needed: int) -> str:
-    text, strength = item
+def _wrapped(item: Tuple[str, int, str], needed: int) -> str:
+    text, strength, _ = item
     return text if strength >= needed else f"({text})"
 
 
@@ -213,8 +218,9 @@ class BackwardStep:
         node = self.node
         name = node_name(node, precision, names)
         head = f"{name} = " if names is not None and id(node) in names or node.label else ""
-        first = (f"step {self.index}/{self.total}: {head}{_expression(node, precision, names)} = "
-                 f"{fmt(node.data)}, upstream grad {fmt(self.upstream)}")
+        gate = gate_expression(node, precision, names)
+        first = (f"step {self.index}/{self.total}: {head}{gate} = {fmt(node.data)}, "
+                 f"upstream grad {fmt(self.upstream)}")
         # A constant operand (the 2 in 2 * x) still gets its product added, but no student asks
         # for d f / d 2, so the text leaves it out.
         parts = [f"{node_name(x, precision, names)}.grad += local {fmt(local)} * upstream "

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Collection, Dict, List, Optional, Sequence, Set, Tuple, Union
 
-from autograd.steps import node_names
+from autograd.steps import gate_expression, node_names
 
 from .graph import Circuit, Unit, Wire, build_circuit, path_nodes, select
 from .labels import (escape_html, format_gradient, format_quantity, gate_symbol, is_constant,
@@ -47,6 +47,8 @@ GROUP_FILL = "#e6eefc"
 ROLE_COLOR = "#444444"
 OPERAND_ROLES = {"-": ("+", "−"), "/": ("num", "den"), "**": ("base", "exp")}
 """Marks at the arrowheads of a non-commutative gate's two wires, so ``a - b`` is unambiguous."""
+MAX_INNER_LINES = 8
+"""A collapsed gate in a step-through lists at most this many of its inner gates."""
 MAX_CIRCLE_SYMBOL = 4
 """Gate symbols up to this many characters sit in a circle, longer ones in a rounded box."""
 
@@ -123,9 +125,11 @@ class _Writer:
     def __init__(self, circuit: Circuit, *, show_grads: bool, local_grads: bool, precision: int,
                  grads_for: Optional[Set[int]], progress: Optional[Progress],
                  products: Dict[int, List[Any]], highlighted: Set[int], path: Set[int],
-                 active: Any, arrivals: Optional[Dict[int, int]] = None):
+                 active: Any, arrivals: Optional[Dict[int, int]] = None,
+                 inner: bool = False):
         self.circuit = circuit
         self.arrivals = arrivals
+        self.inner = inner
         self.precision = precision
         self.local_grads = local_grads
         self.grads_visible = show_grads and (grads_for is not None or progress is not None
@@ -277,7 +281,8 @@ class _Writer:
             return {"label": quote(format_quantity(node.data, self.precision)),
                     "shape": "plaintext", "fontcolor": quote(NAME_COLOR)}
         if unit.kind == "group":
-            return {"label": quote(unit.gate.name), "shape": "box", "style": '"rounded,filled"',
+            label = self._inner_label(unit) if self.inner else quote(unit.gate.name)
+            return {"label": label, "shape": "box", "style": '"rounded,filled"',
                     "fillcolor": quote(GROUP_FILL), "fontsize": "16", "margin": '"0.2,0.1"'}
         symbol = gate_symbol(node, unit.folded, self.precision)
         attrs = {"label": quote(symbol), "style": "filled", "fillcolor": quote(GATE_FILL)}
@@ -287,6 +292,19 @@ class _Writer:
         else:
             attrs.update(shape="box", style='"rounded,filled"')
         return attrs
+
+    def _inner_label(self, unit: Unit) -> str:
+        """A collapsed gate's name over its inner gates (``a = w * x`` ...): the step-through's
+        captions walk through them, so their names must be on the picture."""
+        members = unit.members
+        shown = members if len(members) <= MAX_INNER_LINES else members[:MAX_INNER_LINES - 1]
+        lines = [f"{self.name(m)} = {gate_expression(m, self.precision, self.names)}"
+                 for m in shown]
+        if len(shown) < len(members):
+            lines.append(f"… {len(members) - len(shown)} more gates")
+        inner = "".join(f'{escape_html(line)}<br align="left"/>' for line in lines)
+        return (f'<<font point-size="16">{escape_html(unit.gate.name)}</font><br/>'
+                f'<font point-size="11" color="{NAME_COLOR}">{inner}</font>>')
 
     # Arrows.
     @staticmethod
@@ -429,7 +447,7 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
                   progress: Optional[Progress] = None, active: Any = None,
                   caption: Optional[str] = None, caption_columns: int = 0,
                   products: Optional[Dict[int, List[Any]]] = None, legend: bool = False,
-                  arrivals: Optional[Dict[int, int]] = None) -> List[str]:
+                  arrivals: Optional[Dict[int, int]] = None, inner: bool = False) -> List[str]:
     """:func:`dot_lines` for an already built circuit; the step-through draws every frame of one
     circuit this way, sharing ``products`` (``id(gate) -> branch_products``) between frames and
     padding every caption to ``caption_columns`` characters.
@@ -437,7 +455,8 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
     ``arrivals`` (``id(gate) -> k`` for step k) is for the step-through page, which draws one
     diagram for all its frames: every unit gets its uid as SVG id, and every wire (and fanned-out
     input) with a gradient the SVG classes ``arrive-K`` (its gradient is known after step K) and
-    ``into-ID`` (the DOT id it feeds), so the page can show each frame by hiding text.
+    ``into-ID`` (the DOT id it feeds), so the page can show each frame by hiding text. ``inner``
+    lists inside each collapsed gate the inner gates the step-through's captions name.
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
@@ -456,7 +475,7 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
                      precision=precision, grads_for=_ids(grads_for), progress=progress,
                      products={} if products is None else products,
                      highlighted=_ids(highlight) or set(), path=path, active=active,
-                     arrivals=arrivals)
+                     arrivals=arrivals, inner=inner)
 
     lines = [f'graph [rankdir={rankdir} fontname="{FONT}" bgcolor=white pad=0.3 nodesep=0.45 '
              # ordering=in: a gate's inputs in operand order (w0 above x0 above w1 above x1)

@@ -40,7 +40,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 from autograd.steps import BackwardStep, format_number, formula, node_name, node_names
 
 from .labels import printable
-from .layout import ACTIVE_FILL, GRAD_COLOR, HIDDEN_COLOR, LEGEND
+from .layout import ACTIVE_FILL, GRAD_COLOR, HIDDEN_COLOR, LEGEND, NAME_COLOR
 
 __all__ = ["Frame", "frames", "write_stepthrough", "write_frames"]
 
@@ -157,7 +157,7 @@ def write_stepthrough(root: Any, path: Union[str, Path], *, title: Optional[str]
         precision = options.get("precision", 4)
         svg = render_svg(digraph(circuit_lines(run.circuit, show_grads=True,
                                                products=run.products, arrivals=run.step_of,
-                                               **options)))
+                                               inner=True, **options)))
         captions = run.captions(precision)
         actives = [""] + [_active_id(run.circuit, step) for step in run.steps]
         default_title = formula(root, precision, names=run.names)
@@ -251,7 +251,7 @@ def _diagrams(root: Any, draw_options: Dict[str, Any],
             lines = circuit_lines(run.circuit, show_grads=True,
                                   progress=Progress(run.step_of, k), products=run.products,
                                   active=step.node if step else None, caption=shown,
-                                  caption_columns=columns, **options)
+                                  caption_columns=columns, inner=True, **options)
             diagrams.append((digraph(lines), caption, step,
                              _active_id(run.circuit, step) if step else ""))
     return diagrams
@@ -290,6 +290,7 @@ def _page(title: str, svg: str, captions: List[str], actives: List[str]) -> str:
         "frames": _json_for_script({"captions": captions, "actives": actives}),
         "grad_color": GRAD_COLOR,
         "active_fill": ACTIVE_FILL,
+        "name_color": NAME_COLOR,
     }
     return re.sub(r"\{\{(\w+)\}\}", lambda match: fields[match.group(1)], _TEMPLATE)
 
@@ -386,6 +387,22 @@ the gradients after the k-th gate of the backward pass (highlighted). Link a ste
     if (match) { timed.push([g, parseInt(match[1], 10)]); }
   });
 
+  // A wire's "a = " and "-2" are two texts placed by Graphviz's font measurements; the browser's
+  // font may be narrower or wider, so close the gap between them, keeping the pair's centre.
+  svg.querySelectorAll('text[fill="{{name_color}}"]').forEach(function (name) {
+    var value = name.nextElementSibling;
+    if (!value || value.tagName !== "text" || value.getAttribute("y") !== name.getAttribute("y")) {
+      return;
+    }
+    var x = parseFloat(name.getAttribute("x"));
+    var end = parseFloat(value.getAttribute("x")) + value.getComputedTextLength();
+    var space = 0.3 * parseFloat(name.getAttribute("font-size"));  // SVG drops trailing blanks
+    var left = name.getComputedTextLength() + space;
+    var start = (x + end - left - value.getComputedTextLength()) / 2;
+    name.setAttribute("x", String(start));
+    value.setAttribute("x", String(start + left));
+  });
+
   // Sizers: every distinct caption, invisible, in the caption's grid cell.
   Array.from(new Set(data.captions)).forEach(function (text) {
     var sizer = document.createElement("pre");
@@ -415,8 +432,20 @@ the gradients after the k-th gate of the backward pass (highlighted). Link a ste
     prev.disabled = k === 0;
     next.disabled = k === last;
     document.body.dataset.current = String(k);
+    follow();
     if (updateAddress !== false && location.hash !== "#step=" + k) {
       try { history.replaceState(null, "", "#step=" + k); } catch (e) { /* file:// refusals */ }
+    }
+  }
+
+  function follow() {  // zoomed in: keep the highlighted gate in view
+    var active = data.actives[current];
+    var node = active && zoom > 1 && svg.querySelector("g.node#" + CSS.escape(active));
+    if (!node) { return; }
+    var box = node.getBoundingClientRect(), view = stage.getBoundingClientRect();
+    if (box.left < view.left || box.right > view.right || box.top < view.top ||
+        box.bottom > view.bottom) {
+      node.scrollIntoView({block: "center", inline: "center"});
     }
   }
 
@@ -429,6 +458,7 @@ the gradients after the k-th gate of the backward pass (highlighted). Link a ste
       svg.style.height = (fit.height * zoom) + "px";
     }
     document.body.dataset.zoom = String(zoom);
+    follow();
   }
 
   function fromAddress() {

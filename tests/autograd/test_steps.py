@@ -258,6 +258,12 @@ def test_formula_prints_the_graph_with_the_fewest_parentheses():
     assert autograd.steps.formula(x - (y - z)) == "x - (y - z)"
     assert autograd.steps.formula((x - y) - z) == "x - y - z"
     assert autograd.steps.formula(x / (y * z)) == "x/(y*z)"
+    assert autograd.steps.formula(x * (y / z)) == "x*(y/z)"
+    assert autograd.steps.formula(x * y / z) == "x*y/z"
+    assert autograd.steps.formula(x + (y + z)) == "x + y + z"
+    assert autograd.steps.formula(x - (y + z)) == "x - (y + z)"
+    assert autograd.steps.formula(x ** y ** z) == "x**y**z"
+    assert autograd.steps.formula((x ** y) ** z) == "(x**y)**z"
     assert autograd.steps.formula(-(x * y)) == "-(x*y)"
     assert autograd.steps.formula(((x + y) * z).tanh() ** 2) == "tanh((x + y)*z)**2"
     deep = x
