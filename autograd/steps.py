@@ -128,7 +128,7 @@ def gate_expression(node: Any, precision: int = 4,
 
 
 # Binding strength of the infix rows (by row name), for the parentheses of :func:`formula`.
-_INFIX = {"add": 1, "sub": 1, "mul": 2, "div": 2, "pow": 4, "pow_value": 4}
+_INFIX = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "pow": 4, "pow_value": 4}
 _UNARY_MINUS = 3
 _ATOM = 5
 
@@ -161,7 +161,8 @@ def formula(root: Any, precision: int = 4, limit: int = 80,
                 same = inputs[1][2] == kind and kind in ("add", "mul")
                 left = _wrapped(inputs[0], strength)
                 right = _wrapped(inputs[1], strength + (not same))
-            text = f"{left} {op} {right}" if strength == 1 else f"{left}{op}{right}"
+            spaced = strength == 1 or kind == "matmul"
+            text = f"{left} {op} {right}" if spaced else f"{left}{op}{right}"
         elif strength is not None and len(inputs) == 1 and len(node.params) == 1:
             power = _format_param(node.params[0], precision)  # x ** 2
             text = f"{_wrapped(inputs[0], strength + 1)}{op}{power}"

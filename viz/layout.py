@@ -212,7 +212,7 @@ class _Writer:
         if grad is not None:
             lines.append(self._grad_font(format_gradient(grad, p), self._arrived(wire)))
         if self.local_grads and wire.local is not None:
-            lines.append(f'<font color="{LOCAL_COLOR}" point-size="10">'
+            lines.append(f'<font color="{LOCAL_COLOR}" point-size="11">'
                          f'{escape_html(self._local_text(wire))}</font>')
         return "<" + "<br/>".join(lines) + ">"
 

@@ -261,6 +261,9 @@ def test_formula_prints_the_graph_with_the_fewest_parentheses():
     assert autograd.steps.formula(x * (y / z)) == "x*(y/z)"
     assert autograd.steps.formula(x * y / z) == "x*y/z"
     assert autograd.steps.formula(x + (y + z)) == "x + y + z"
+    np = pytest.importorskip("numpy")
+    w, v = autograd.Tensor(np.ones((2, 2)), label="W"), autograd.Tensor(np.ones(2), label="v")
+    assert autograd.steps.formula((w @ v).tanh().sum()) == "sum(tanh(W @ v))"
     assert autograd.steps.formula(x - (y + z)) == "x - (y + z)"
     assert autograd.steps.formula(x ** y ** z) == "x**y**z"
     assert autograd.steps.formula((x ** y) ** z) == "(x**y)**z"
