@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Optional
 
-from . import gates, walk
+from . import gates, pickling, walk
 from .operators import Operators
 
 __all__ = ["Node", "NodeMeta"]
@@ -108,6 +108,14 @@ class Node(Operators):
         """Reset this node's gradient only (use ``Module.zero_grad()`` for a whole model)."""
         self.grad = self._zero_grad
 
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        """Pickle support for graphs of any depth (see :mod:`autograd.pickling`)."""
+        return pickling.reduce_node(self)
+
+    def __copy__(self) -> "Node":
+        """A copy with its own label and arrays (see :mod:`autograd.pickling`)."""
+        return pickling.copy_node(self)
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         """Jupyter shows a node as its circuit diagram (SVG), or as text without Graphviz."""
         try:
@@ -134,7 +142,7 @@ class Node(Operators):
 
 def new_meta(label: str, params: tuple) -> Optional[NodeMeta]:
     """The meta a new node needs: None unless it has a label, params or an open gate."""
-    gate = gates._active
+    gate = gates.current_gate()
     if label or params or gate is not None:
         return NodeMeta(label, params, gate)
     return None

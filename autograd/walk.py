@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from . import graph_math
+from . import graph_math, scalar_math
 
 if TYPE_CHECKING:
     from .node import Node
@@ -172,7 +172,7 @@ class _Grads:
             return
         else:
             new = current + product
-            if hasattr(new, "flags"):
+            if hasattr(new, "flags") and new.flags.writeable:  # not a numpy scalar (0-d + 0-d)
                 self.owned.add(key)
         if self.on_nodes:
             x.grad = new
@@ -238,8 +238,32 @@ def run_backward(root: "Node", gradient: Any = None) -> None:
     if not root.inputs:
         root.grad = _leaf_seed(root, gradient)
         return
+    if root._math is scalar_math:
+        _run_scalar(root, gradient)
+        return
     for _ in _walk(root, gradient, _Grads(on_nodes=True)):
         pass
+
+
+def _run_scalar(root: "Node", gradient: Any) -> None:
+    """:func:`_walk` for a graph of Values, unrolled: the same steps, several times faster.
+
+    Every local gradient of a Value is a float computed in the forward pass (None for a
+    constant's), every input's shape is a float's, and floats are added anew, never in place, so
+    :func:`_chain_rule`'s product ``fit(times(g, local))`` is ``local * g`` and no ownership needs
+    tracking. ``tests/autograd/test_steps.py`` checks that both paths leave the same numbers.
+    """
+    order = backward_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = root._seed(gradient)
+    for node in order:
+        g = node.grad
+        sent = [None if local is None else local * g for local in node.local_grads]
+        for x, product in zip(node.inputs, sent):
+            if product is not None:
+                x.grad += product
+        node.input_grads = tuple(sent)
 
 
 def _leaf_seed(root: "Node", gradient: Any) -> Any:

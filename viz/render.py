@@ -13,6 +13,7 @@ from typing import Any, Collection, List, Optional, Sequence, Tuple, Union
 
 import graphviz
 
+from .labels import check_dot_strings
 from .layout import GRAPH_NAME, dot_lines
 
 __all__ = ["draw", "save", "render_svg", "output_path", "GraphvizNotFound", "GraphvizFailed",
@@ -93,7 +94,12 @@ def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, preci
 
 
 def digraph(body: List[str]) -> graphviz.Digraph:
-    """A ``graphviz.Digraph`` of DOT body statements (from :mod:`viz.layout`)."""
+    """A ``graphviz.Digraph`` of DOT body statements (from :mod:`viz.layout`).
+
+    Raises:
+        viz.labels.LabelTooLong: a label or the title is longer than Graphviz reads.
+    """
+    check_dot_strings(body)
     return graphviz.Digraph(GRAPH_NAME, body=body)
 
 

@@ -161,7 +161,8 @@ def write_stepthrough(root: Any, path: Union[str, Path], *, title: Optional[str]
         captions = run.captions(precision)
         actives = [""] + [_active_id(run.circuit, step) for step in run.steps]
         default_title = formula(root, precision, names=run.names)
-    page = _page(printable(title if title else default_title), svg, captions, actives)
+    # The page shows titles, labels and captions as the diagrams do (see viz.labels.printable).
+    page = printable(_page(printable(title if title else default_title), svg, captions, actives))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
