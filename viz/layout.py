@@ -524,7 +524,28 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
             lines.append(f'{stub} [label="⋯" shape=plaintext fontcolor="#888888"]')
             src, dst = (wire.src.uid, stub) if src_in else (stub, wire.dst.uid)
             lines.append(writer.wire_statement(wire, src, dst, cut=True))
+    lines += _input_order(circuit, kept)
     return [f"\t{line}\n" for line in lines]
+
+
+def _input_order(circuit: Circuit, kept: Set[str]) -> List[str]:
+    """Invisible edges within a rank that keep each gate's input wires top to bottom (left to
+    right for ``rankdir=TB``) in operand order: w0 above x0 above w1 above x1.
+
+    ``ordering=in`` does this for most graphs, but Graphviz drops it around clusters (a named
+    gate drawn expanded). Only inputs with a single wire take part, so the edges never conflict.
+    """
+    wires_from: Dict[str, int] = {}
+    for wire in circuit.wires:
+        wires_from[wire.src.uid] = wires_from.get(wire.src.uid, 0) + 1
+    inputs: Dict[str, List[str]] = {}
+    for wire in circuit.wires:
+        src, dst = wire.src, wire.dst
+        if (dst is not None and src.kind == "leaf" and wires_from[src.uid] == 1
+                and src.uid in kept and dst.uid in kept):
+            inputs.setdefault(dst.uid, []).append(src.uid)
+    return [f"{{rank=same; {a} -> {b} [style=invis]}}"
+            for leaves in inputs.values() for a, b in zip(leaves, leaves[1:])]
 
 
 def to_dot(root: Any, **options: Any) -> str:

@@ -359,7 +359,7 @@ _TEMPLATE = """<!DOCTYPE html>
 </div>
 <div id="legend" aria-label="colour legend">{{legend}}</div>
 <div id="caption-box">
-<pre id="caption">{{caption}}</pre>
+<pre id="caption" aria-live="polite">{{caption}}</pre>
 </div>
 </header>
 <div id="stage">

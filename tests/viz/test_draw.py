@@ -6,6 +6,7 @@ statement and its numbers are checked against the CS231n worked examples.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 
@@ -415,12 +416,16 @@ def dot_json(source):
 
 @pytest.mark.needs_dot
 @pytest.mark.parametrize("local_grads", [False, True])
-def test_inputs_are_drawn_top_to_bottom_in_creation_order(drawn, local_grads):
-    """CS231n's neuron reads w0, x0, w1, x1 from the top, each with its numbers on its wire."""
+@pytest.mark.parametrize("named_sigmoid", [False, True], ids=["plain", "cluster"])
+def test_inputs_are_drawn_top_to_bottom_in_creation_order(drawn, local_grads, named_sigmoid):
+    """CS231n's neuron reads w0, x0, w1, x1 from the top, each with its numbers on its wire
+    (also with the sigmoid drawn as a cluster, around which Graphviz drops ordering=in)."""
     leaves = [Value(v, label=name) for name, v in
               (("w0", 2.0), ("x0", -1.0), ("w1", -3.0), ("x1", -2.0), ("w2", -3.0))]
     w0, x0, w1, x1, w2 = leaves
-    f = 1 / (1 + (-(w0 * x0 + w1 * x1 + w2)).exp())
+    z = w0 * x0 + w1 * x1 + w2
+    with autograd.gate("sigmoid") if named_sigmoid else contextlib.nullcontext():
+        f = 1 / (1 + (-z).exp())
     f.backward()
     ids = {attrs["label"]: node for node, attrs in drawn(f, local_grads=local_grads).nodes.items()}
     positions, edges = dot_json(viz.to_dot(f, local_grads=local_grads))

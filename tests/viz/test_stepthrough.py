@@ -172,6 +172,15 @@ def test_page_marks_each_gradient_with_the_step_it_arrives_at(tmp_path):
     assert arrivals["-0.5898"] == {8} and arrivals["-0.1966"] == {3, 7}
 
 
+def test_a_fanned_out_inputs_total_arrives_with_its_last_branch(tmp_path):
+    formula = build("x*y + x", {"x": 3, "y": -2})
+    page = write_stepthrough(formula.output, tmp_path / "p.html").read_text("utf-8")
+    totals = {group.get("class"): [t.text for t in group.iter(f"{SVG}text")]
+              for group in page_svg(page).iter(f"{SVG}g")
+              if (group.get("class") or "").startswith("node arrive-")}
+    assert totals == {"node arrive-2": ["x", "grad -1"]}  # step 2 is x * y, x's last branch
+
+
 def test_page_title_defaults_to_the_formula_and_is_printable(tmp_path):
     formula = build("1/(1+exp(-(w0*x0+w1*x1+w2)))", SIGMOID_VALUES).output
     page = write_stepthrough(formula, tmp_path / "p.html").read_text("utf-8")
