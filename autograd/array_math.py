@@ -30,7 +30,7 @@ import numpy as np
 
 from . import modes, scalar_math
 
-__all__ = ["add", "sub", "mul", "div", "relu", "abs", "times", "fit", "quietly", "shape", "size",
+__all__ = ["add", "sub", "mul", "div", "relu", "abs", "times", "fresh", "fit", "quietly", "shape", "size",
            "matmul", "transpose", "inverse_axes", "reshape", "reduce_sum", "mean", "reduce_max",
            "broadcast_to", "index", "scatter", "sum_squares", "exp", "log", "sin", "cos", "xlogy", "tanh",
            "sigmoid", "sqrt", "sqrt_slope", "pow",
@@ -137,6 +137,13 @@ def quietly() -> Any:
 
 
 _AS_IS = contextlib.nullcontext()
+
+
+def fresh(product: Any, g: Any) -> bool:
+    """Whether ``product`` is an array the rule just made, shared with nothing (not ``g``, not a
+    view or broadcast of anything), so a pass may adopt it as a gradient without copying."""
+    return (type(product) is np.ndarray and product.base is None and product is not g
+            and product.flags.writeable and product.ndim > 0)
 
 
 def times(g: np.ndarray, local: Any) -> Any:

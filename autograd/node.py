@@ -42,7 +42,9 @@ class Node(Operators):
         local_grads: d self / d input for each input, known at forward time.
         input_grads: what this gate passed back to each input in the latest backward pass
             (``local * upstream``, or a structural gate's vector-Jacobian product; None where an
-            input took none); ``()`` before any pass. The numbers a diagram writes on the wires.
+            input took none): the numbers a diagram writes on the wires, as the walk computed
+            them. ``()`` before any pass, and for a Tensor gate whose pass was not recorded
+            (``backward(record=True)`` and ``backward_steps()`` record).
     """
 
     __slots__ = ("data", "grad", "inputs", "local_grads", "input_grads", "_op", "_meta")
@@ -91,9 +93,16 @@ class Node(Operators):
     def is_leaf(self) -> bool:
         return not self.inputs
 
-    def backward(self, gradient: Any = None) -> None:
-        """Backpropagate: seed this node's grad with 1, apply the chain rule at every gate."""
-        walk.run_backward(self, gradient)
+    def backward(self, gradient: Any = None, *, record: bool = False) -> None:
+        """Backpropagate: seed this node's grad with 1, apply the chain rule at every gate.
+
+        Args:
+            gradient: d root / d self (default 1; an array of this shape for a Tensor).
+            record: keep what each gate sent to each input as ``input_grads`` (the numbers a
+                diagram writes on its wires). Values always do; Tensors only when asked, as
+                each record is an array.
+        """
+        walk.run_backward(self, gradient, record)
 
     def backward_steps(self, gradient: Any = None) -> Iterator[Any]:
         """The backward pass one gate at a time, for stepping through it in a REPL.

@@ -19,7 +19,7 @@ import math
 
 from . import modes
 
-__all__ = ["add", "sub", "mul", "div", "relu", "abs", "times", "fit", "quietly", "exp", "log",
+__all__ = ["add", "sub", "mul", "div", "relu", "abs", "times", "fresh", "fit", "quietly", "exp", "log",
            "sin", "cos", "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "pow",
            "pow_slope", "sign", "step",
            "maximum", "fsum", "affine", "affine_partials"]
@@ -71,6 +71,11 @@ def relu(x: float) -> float:
 
 
 abs = abs  # noqa: A001 - the builtin, under the name the op table uses
+
+
+def fresh(product: float, g: float) -> bool:
+    """Whether a product is an array of its own to adopt as a gradient: a float never is."""
+    return False
 
 
 def times(g: float, local: float) -> float:

@@ -143,31 +143,42 @@ class _Grads:
     """Where a pass keeps gradients: on the nodes' ``.grad`` (``backward``) or in a dict (``grad``).
 
     Adding a product to an input's gradient makes a new array, except into an array this pass
-    made for that input alone (then in place, as PyTorch accumulates). Products are recorded in
-    ``input_grads`` and steps, so none is ever changed after it was handed on: a leaf's first
-    gradient is a copy of its product.
+    made for that input alone (then in place, as PyTorch accumulates). A *fresh* product (an
+    array the rule just made, shared with nothing: ``m.fresh``) becomes the input's gradient as
+    it is, with no copy; since the pass also records it (``input_grads``), a second contribution
+    to that input then makes a new array instead of changing the record. A step-through
+    (``adopt=False``) copies instead: its steps are kept by the student, and an in-place change
+    of ``W.grad`` (a gradient clip) must not change what a step showed.
     """
 
-    def __init__(self, on_nodes: bool):
+    def __init__(self, on_nodes: bool, record: bool = False, adopt: bool = True):
         self.on_nodes = on_nodes
+        self.record = record
+        self.adopt = adopt
         self.found: Dict[int, Any] = {}
         self.owned: set = set()
+        self.recorded: set = set()
 
     def get(self, node: "Node") -> Any:
         return node.grad if self.on_nodes else self.found.get(id(node))
 
-    def add(self, x: "Node", product: Any) -> None:
+    def add(self, x: "Node", product: Any, fresh: bool) -> None:
         key = id(x)
         current = x.grad if self.on_nodes else self.found.get(key)
         if current is None:
-            if not x.inputs and self.on_nodes and hasattr(product, "copy") and not hasattr(
+            new = product
+            if fresh and self.adopt:
+                if self.record:
+                    self.recorded.add(id(product))
+                else:
+                    self.owned.add(key)
+            elif not x.inputs and self.on_nodes and hasattr(product, "copy") and not hasattr(
                     product, "inputs"):
                 new = product.copy()  # a leaf's .grad is an array of its own, to add into later
                 self.owned.add(key)
-            else:
-                new = product
-        elif key in self.owned or (self.on_nodes and not x.inputs and hasattr(current, "flags")
-                                   and current.flags.writeable):
+        elif id(current) not in self.recorded and (key in self.owned or (
+                self.on_nodes and not x.inputs and hasattr(current, "flags")
+                and current.flags.writeable)):
             current += product
             return
         else:
@@ -215,10 +226,14 @@ def _walk(root: "Node", gradient: Any, grads: _Grads, m: Any = None,
             node_m = m if m is not None else node._math
             with node_m.quietly():
                 contributions = _chain_rule(node, g, node_m)
+                given = set()
                 for x, _, product in contributions:
-                    grads.add(x, product)
-        if grads.on_nodes:
+                    grads.add(x, product, id(product) not in given and node_m.fresh(product, g))
+                    given.add(id(product))
+        if grads.record:
             node.input_grads = _sent(node, contributions)
+        elif grads.on_nodes:
+            node.input_grads = ()  # not recorded: no stale numbers from an earlier pass
         yield index, total, node, g, contributions
 
 
@@ -233,15 +248,20 @@ def _sent(node: "Node", contributions: list) -> tuple:
     return tuple(sent)
 
 
-def run_backward(root: "Node", gradient: Any = None) -> None:
-    """Seed ``root`` and apply every gate's chain-rule step, last gate first."""
+def run_backward(root: "Node", gradient: Any = None, record: bool = False) -> None:
+    """Seed ``root`` and apply every gate's chain-rule step, last gate first.
+
+    A graph of Values always records each gate's ``input_grads`` (a few floats); a Tensor graph
+    only with ``record=True``, since each record is an array as large as its input and keeping
+    them all would double a training step's memory.
+    """
     if not root.inputs:
         root.grad = _leaf_seed(root, gradient)
         return
     if root._math is scalar_math:
         _run_scalar(root, gradient)
         return
-    for _ in _walk(root, gradient, _Grads(on_nodes=True)):
+    for _ in _walk(root, gradient, _Grads(on_nodes=True, record=record)):
         pass
 
 
@@ -279,7 +299,9 @@ def steps(root: "Node", gradient: Any = None) -> Iterator["BackwardStep"]:
         root.grad = _leaf_seed(root, gradient)
         return
     names = node_names(root)  # one name per node, shared by every step's text
-    for index, total, node, g, contributions in _walk(root, gradient, _Grads(on_nodes=True)):
+    for index, total, node, g, contributions in _walk(root, gradient,
+                                                      _Grads(on_nodes=True, record=True,
+                                                             adopt=False)):
         yield BackwardStep(index, total, node, g, contributions, names)
 
 

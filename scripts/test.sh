@@ -9,7 +9,7 @@ for arg in "$@"; do
     if [ "$arg" = "--fast" ]; then args+=(-m "not slow"); else args+=("$arg"); fi
 done
 set -- "${args[@]}"
-CIRCUITGRAD_EXTRAS="examples,test" CIRCUITGRAD_APT="graphviz chromium" \
+CIRCUITGRAD_EXTRAS="examples,test,serve" CIRCUITGRAD_APT="graphviz chromium" \
     source "$(dirname "$0")/setup-env.sh"
 if ! python -c "import torch" >/dev/null 2>&1; then
     # Optional: compare against PyTorch, but only from a CPU wheel already on this disk (pip's

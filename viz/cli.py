@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     draw.add_argument("--max-frames", type=_whole_number(1, None, "frames"), default=MAX_FRAMES,
                       metavar="N", help=f"refuse --steps or --frames of more than N frames, one "
                       f"per gate plus the forward pass (default: {MAX_FRAMES})")
+    _add_serve(commands)
     return parser
 
 
@@ -178,6 +179,8 @@ def _run(argv: List[str]) -> int:
     except SystemExit as done:  # --help and --version
         _write(sys.stdout, printed.getvalue())
         return done.code if isinstance(done.code, int) else 0
+    if args.command == "serve":
+        return _serve(args)
     with autograd.strict(not args.no_strict):
         report = _draw(args)
     stream = sys.stderr if args.output == STDOUT else sys.stdout
@@ -193,6 +196,10 @@ def _parse(argv: List[str]) -> argparse.Namespace:
         protected = argv[at + 1] if at + 1 < len(argv) else None
         argv = argv[:at] + ([_PROTECTED] if protected is not None else []) + argv[at + 2:]
     args, extra = build_parser().parse_known_args(argv)
+    if args.command == "serve":
+        if extra:
+            raise CommandError(f"serve: unrecognized arguments: {_short(' '.join(extra))}")
+        return args
     options = [word for word in extra if word.startswith("-") and word != _PROTECTED]
     if options:
         raise CommandError(f"unrecognized arguments: {_short(' '.join(options))} (a formula "
@@ -511,3 +518,39 @@ def _silence_stdout() -> None:
         return
     os.dup2(null, fd)
     os.close(null)
+
+
+# `circuitgrad serve`: the live editor and playground (viz.serve, needs the "serve" extra).
+
+def _port(text: str) -> int:
+    if not (text.isdigit() and 0 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535 (0: any free "
+                                         f"port), got {text!r}")
+    return int(text)
+
+
+def _add_serve(commands: "argparse._SubParsersAction") -> None:
+    serve = commands.add_parser(
+        "serve", help="serve a live circuit editor and a training playground in the browser",
+        description="Start a local web server with the circuit editor (/) and the training "
+        "playground (/playground). Needs the serve extra: pip install \"circuitgrad[serve]\".",
+        epilog="example: circuitgrad serve --port 8000 --open")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=_port, default=8000,
+                       help="port to listen on (default: 8000; 0 picks a free one)")
+    serve.add_argument("--open", action="store_true", help="open the editor in a web browser")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    try:
+        serve(args.host, args.port, open_browser=args.open)
+    except ImportError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}")
+    return 0
+
+

@@ -27,6 +27,10 @@ INSTALL_HINT = ("Install Graphviz: `apt install graphviz` (Debian/Ubuntu), `brew
                 "(macOS) or `conda install -c conda-forge graphviz`. Saving to .dot works without "
                 "it.")
 
+DOT_TIMEOUT: Optional[float] = None
+"""Seconds one run of ``dot`` may take (None: no limit). ``circuitgrad serve`` sets it, so no
+diagram can hold a server thread for long; a run that overruns raises :class:`GraphvizFailed`."""
+
 
 class GraphvizNotFound(RuntimeError):
     """Graphviz's ``dot`` program is not installed (or not on PATH)."""
@@ -114,8 +118,14 @@ def _as_digraph(root_or_digraph: Any, draw_options: dict) -> graphviz.Digraph:
 
 def _pipe(graph: Any, fmt: str) -> bytes:
     try:
-        return graph.pipe(format=fmt, quiet=True)  # quiet: dot's stderr is never echoed
-    except graphviz.ExecutableNotFound:
+        if DOT_TIMEOUT is None:
+            return graph.pipe(format=fmt, quiet=True)  # quiet: dot's stderr is never echoed
+        return subprocess.run(["dot", f"-T{fmt}"], input=graph.source.encode("utf-8"),
+                              capture_output=True, check=True, timeout=DOT_TIMEOUT).stdout
+    except subprocess.TimeoutExpired:
+        raise GraphvizFailed(f"Graphviz took more than {DOT_TIMEOUT:g} s to render the diagram as "
+                             f"{fmt.upper()}; draw fewer gates") from None
+    except (graphviz.ExecutableNotFound, FileNotFoundError):
         raise GraphvizNotFound(f"Graphviz's `dot` program was not found on PATH; it is needed to "
                                f"render {fmt.upper()}. {INSTALL_HINT}") from None
     except subprocess.CalledProcessError as error:
