@@ -164,7 +164,7 @@ DIV = Op("div", "/", forward=lambda m, a, b: m.div(a, b, "a / b"),
          math="d(a/b)/da = 1/b, d(a/b)/db = -a/b^2", formula="{0} / {1}", operator="truediv")
 NEG = Op("neg", "*-1", forward=lambda m, x: -x,
          partials=(-1.0,),    # d(-x)/dx = -1
-         math="d(-x)/dx = -1", formula="-{0}", operator="neg")
+         math="d(-x)/dx = -1", formula="{0} * -1", operator="neg")  # as the *-1 gate reads
 POW = Op("pow", "**", forward=lambda m, x, *, p: m.pow(x, p),
          partials=(lambda m, out, x, *, p: m.pow_slope(x, p),),  # d x^p = p x^(p-1)
          math="d(x^p)/dx = p x^(p-1)  (p a number)", formula="{0} ** {p}", params=("p",))

@@ -312,15 +312,16 @@ def _leaf_seed(root: "Node", gradient: Any) -> Any:
 
 def steps(root: "Node", gradient: Any = None) -> Iterator["BackwardStep"]:
     """The pass of :func:`run_backward`, one gate at a time; each step is applied when reached."""
-    from .steps import BackwardStep
+    from .steps import BackwardStep, node_names
 
     if not root.inputs:
         root.grad = _leaf_seed(root, gradient)
         return
+    names = node_names(root)  # one name per node, shared by every step's text
     for index, total, node, g, contributions in _walk(root, gradient,
                                                       _Grads(on_nodes=True, record=True,
                                                              adopt=False)):
-        yield BackwardStep(index, total, node, g, contributions)
+        yield BackwardStep(index, total, node, g, contributions, names)
 
 
 # ---------------------------------------------------------------------------------------------
