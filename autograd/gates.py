@@ -8,14 +8,17 @@ expanded (a labelled cluster of its primitives) or collapsed (one gate)::
     with autograd.gate("sigmoid"):
         s = 1 / (1 + (-x).exp())
 
-Gates nest; a node belongs to the innermost gate open when it was made.
+Gates nest; a node belongs to the innermost gate open when it was made. A gate can ask to be
+drawn collapsed by default (``collapse=True``: the neurons and layers of :mod:`autograd.nn`) and
+name the parameters it *owns* (``owns=``), which a collapsed drawing keeps inside its box instead of
+drawing one wire per weight.
 """
 
 from __future__ import annotations
 
 import itertools
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional, Sequence
 
 __all__ = ["Gate", "gate", "current_gate"]
 
@@ -23,14 +26,22 @@ _ids = itertools.count(1)
 
 
 class Gate:
-    """One use of a named gate: a name, an id unique in the process, and the enclosing gate."""
+    """One use of a named gate: a name, an id unique in the process, and the enclosing gate.
 
-    __slots__ = ("name", "id", "parent")
+    Attributes:
+        collapse: whether a diagram draws it as one gate unless told otherwise.
+        owns: parameters (leaves) that belong to the gate: a collapsed drawing hides their wires.
+    """
 
-    def __init__(self, name: str, parent: Optional["Gate"] = None):
+    __slots__ = ("name", "id", "parent", "collapse", "owns")
+
+    def __init__(self, name: str, parent: Optional["Gate"] = None, collapse: bool = False,
+                 owns: Sequence[Any] = ()):
         self.name = name
         self.id = next(_ids)
         self.parent = parent
+        self.collapse = collapse
+        self.owns = tuple(owns)
 
     def __repr__(self) -> str:
         return f"Gate({self.name!r}, id={self.id})"
@@ -45,13 +56,20 @@ def current_gate() -> Optional[Gate]:
 
 
 @contextmanager
-def gate(name: str) -> Iterator[Gate]:
-    """Context manager: every node created inside belongs to a new gate called ``name``."""
+def gate(name: str, *, collapse: bool = False, owns: Sequence[Any] = ()) -> Iterator[Gate]:
+    """Context manager: every node created inside belongs to a new gate called ``name``.
+
+    Args:
+        name: what the diagram calls the gate.
+        collapse: draw it as one gate by default (``viz.draw(..., collapse=False)`` expands it).
+        owns: parameters the gate owns (a neuron's weights and bias): drawn inside its box when it
+            is collapsed.
+    """
     if not isinstance(name, str) or not name:
         raise TypeError(f"gate() needs a non-empty name string, got {name!r}")
     global _active
     outer = _active
-    _active = Gate(name, outer)
+    _active = Gate(name, outer, bool(collapse), owns)
     try:
         yield _active
     finally:

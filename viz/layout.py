@@ -17,7 +17,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Collection, Dict, List, Optional, Sequence, Set, Tuple, Union
 
-from .graph import Circuit, Unit, Wire, build_circuit, path_nodes, select
+from .graph import (DEFAULT_MAX_NODES, Circuit, Unit, Wire, build_circuit, omitted_note,
+                    path_nodes, select)
 from .labels import (escape_html, format_gradient, format_quantity, gate_symbol, is_constant,
                      printable,
                      quote)
@@ -259,7 +260,10 @@ class _Writer:
             return {"label": quote(format_quantity(node.data, self.precision)),
                     "shape": "plaintext", "fontcolor": quote(NAME_COLOR)}
         if unit.kind == "group":
-            return {"label": quote(unit.gate.name), "shape": "box", "style": '"rounded,filled"',
+            owns = len(getattr(unit.gate, "owns", ()))
+            name = unit.gate.name + (f"\n{owns:,} parameter{'s' if owns != 1 else ''}" if owns
+                                     else "")
+            return {"label": quote(name), "shape": "box", "style": '"rounded,filled"',
                     "fillcolor": quote(GROUP_FILL), "fontsize": "16", "margin": '"0.2,0.1"'}
         symbol = gate_symbol(node, unit.folded, self.precision)
         attrs = {"label": quote(symbol), "style": "filled", "fillcolor": quote(GATE_FILL)}
@@ -373,7 +377,8 @@ def dot_lines(root: Any, *, show_grads: bool = True, local_grads: bool = False,
               precision: int = 4, highlight: Collection[Any] = (),
               highlight_path: Optional[Tuple[Any, Any]] = None, rankdir: str = "LR",
               title: Optional[str] = None, collapse: Union[None, bool, Collection[str]] = None,
-              around: Any = None, depth: Optional[int] = None, max_nodes: Optional[int] = None,
+              around: Any = None, depth: Optional[int] = None,
+              max_nodes: Optional[int] = DEFAULT_MAX_NODES,
               grads_for: Optional[Collection[Any]] = None,
               processed: Optional[Sequence[Any]] = None, active: Any = None,
               caption: Optional[str] = None) -> List[str]:
@@ -381,7 +386,11 @@ def dot_lines(root: Any, *, show_grads: bool = True, local_grads: bool = False,
     if not hasattr(root, "inputs"):
         raise TypeError(f"draw() needs a node (a Value or Tensor), got {type(root).__name__}")
     progress = None if processed is None else Progress.of(processed)
-    return circuit_lines(build_circuit(root, collapse), show_grads=show_grads,
+    if max_nodes is not None and max_nodes < 1:
+        raise ValueError(f"max_nodes must be >= 1 (or None for every node), got {max_nodes}")
+    # Capped and drawn from the root: only the part shown is built.
+    limit = max_nodes if around is None else None
+    return circuit_lines(build_circuit(root, collapse, limit), show_grads=show_grads,
                          local_grads=local_grads, precision=precision, highlight=highlight,
                          highlight_path=highlight_path, rankdir=rankdir, title=title,
                          around=around, depth=depth, max_nodes=max_nodes, grads_for=grads_for,
@@ -432,9 +441,9 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
     drawn = [unit for unit in circuit.units if unit.uid in kept]
     top, children, _ = _cluster_tree(drawn)
     _emit_units(writer, top, children, lines, indent)
-    omitted = len(circuit.units) - len(drawn)
-    if omitted:
-        lines.append(f'{indent}more [label={quote(f"… {omitted:,} more nodes not shown")} '
+    note = omitted_note(circuit, len(drawn))
+    if note:
+        lines.append(f'{indent}more [label={quote(note)} '
                      f'shape=box style="rounded,dashed" color="#888888" fontcolor="#555555"]')
     if caption:
         lines.append("}")

@@ -13,6 +13,7 @@ from typing import Any, Collection, List, Optional, Sequence, Tuple, Union
 
 import graphviz
 
+from .graph import DEFAULT_MAX_NODES
 from .layout import GRAPH_NAME, dot_lines
 
 __all__ = ["draw", "save", "render_svg", "output_path", "GraphvizNotFound", "GraphvizFailed",
@@ -39,7 +40,7 @@ def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, preci
          highlight: Collection[Any] = (), highlight_path: Optional[Tuple[Any, Any]] = None,
          rankdir: str = "LR", title: Optional[str] = None,
          collapse: Union[None, bool, Collection[str]] = None, around: Any = None,
-         depth: Optional[int] = None, max_nodes: Optional[int] = None,
+         depth: Optional[int] = None, max_nodes: Optional[int] = DEFAULT_MAX_NODES,
          grads_for: Optional[Collection[Any]] = None, processed: Optional[Sequence[Any]] = None,
          active: Any = None, caption: Optional[str] = None) -> graphviz.Digraph:
     """The circuit that computes ``root``, as a ``graphviz.Digraph`` in the CS231n style.
@@ -59,13 +60,18 @@ def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, preci
         highlight_path: ``(from_node, to_node)``: highlight every wire on every path between them.
         rankdir: ``"LR"`` (left to right, the default), ``"TB"``, ``"RL"`` or ``"BT"``.
         title: text above the diagram.
-        collapse: draw named gates (``autograd.gate``) as one gate: True for all, or a
-            collection of gate names; the wires into a collapsed gate show its combined local
-            gradient. Default: each named gate is a labelled cluster of its primitive gates.
+        collapse: draw named gates (``autograd.gate``) as one gate: True for all, False for
+            none, or a collection of gate names (shell wildcards allowed, ``"neuron 0.*"``); the
+            wires into a collapsed gate show its combined local gradient. Default: the gates
+            that ask for it (the neurons and layers of ``autograd.nn``, whose weights are then
+            drawn inside the box) are collapsed, every other named gate is a labelled cluster
+            of its primitive gates.
         around: draw only the part of the graph near this node (see ``depth``).
         depth: keep nodes within this many wires of ``around`` (default: of the root).
-        max_nodes: keep at most this many boxes, nearest first. Left-out nodes are counted in a
-            dashed "more nodes not shown" box.
+        max_nodes: keep at most this many boxes, nearest the root first (default 300; None
+            for all). Left-out nodes are counted in a dashed "… N more nodes not shown" box.
+            Drawn from the root (no ``around``), only the boxes shown are built, so a capped
+            drawing of a million-node graph takes as long as one of a few hundred.
         grads_for: if given, only the wires carrying these nodes show their gradients.
         processed: if given, the gates whose chain-rule step has run, in step order: a wire
             shows its gradient only once the gate it feeds is among them (the root's output wire
