@@ -37,10 +37,14 @@ from autograd.walk import forward_order, local_grads_of
 from .labels import is_constant
 
 __all__ = ["Unit", "Wire", "Circuit", "build_circuit", "select", "path_nodes", "omitted_note",
-           "DEFAULT_MAX_NODES", "COUNT_LIMIT"]
+           "DEFAULT_MAX_NODES", "COUNT_LIMIT", "MAX_FANOUT"]
 
 DEFAULT_MAX_NODES = 300
 """A drawing shows at most this many boxes unless ``max_nodes`` says otherwise (None: all)."""
+MAX_FANOUT = 6
+"""An input that feeds more gates than this is drawn again beside each further gate, so no wire
+jumps across the whole diagram: Graphviz's layout time grows with the square of such long wires
+(``x + x + ... + x`` with 200 terms took minutes)."""
 COUNT_LIMIT = 10_000
 """Nodes left out of a capped drawing are counted up to this many ("over 10,000 more")."""
 
@@ -438,9 +442,42 @@ def build_circuit(root: Any, collapse: Union[None, bool, Collection[str]] = None
             wires.append(wire)
     if root.inputs:  # a lone leaf is drawn as one box, not as a box and an output wire
         wires.append(Wire(unit_of[id(root)], None, root))
+    _copy_wide_fanouts(order, units, wires)
     hidden, exact = (_count_beyond(frontier, {id(node) for node in order}, COUNT_LIMIT)
                      if frontier else (0, True))
     return Circuit(root, order, units, wires, unit_of, edge, hidden, exact)
+
+
+def _copy_wide_fanouts(order: List[Any], units: List[Unit], wires: List[Wire]) -> None:
+    """Draw the long wires of a node with more than :data:`MAX_FANOUT` wires from copies of it.
+
+    A wire is long when it skips more than two layers of the graph (depth: the longest path from
+    a leaf). Each long wire beyond the node's first two gets its own copy (uid ``<uid>_<k>``,
+    drawn as a leaf: the name, or a dot for an unnamed gate) beside the gate it feeds; the
+    original keeps its first two wires, so a fanned-out input still shows its total gradient.
+    """
+    count: Dict[str, int] = {}
+    for wire in wires:
+        if wire.dst is not None:
+            count[wire.src.uid] = count.get(wire.src.uid, 0) + 1
+    wide = {uid for uid, n in count.items() if n > MAX_FANOUT}
+    if not wide:
+        return
+    depth: Dict[int, int] = {}
+    for node in order:
+        depth[id(node)] = 1 + max((depth.get(id(x), 0) for x in node.inputs), default=-1)
+    seen: Dict[str, int] = {}
+    for wire in wires:
+        src = wire.src
+        if src.uid not in wide or wire.dst is None:
+            continue
+        k = seen[src.uid] = seen.get(src.uid, 0) + 1
+        span = depth.get(id(wire.consumer), 0) - depth.get(id(wire.node), 0)
+        if k > 2 and span > 2:
+            copy = Unit(f"{src.uid}_{k}", "constant" if src.kind == "constant" else "leaf",
+                        wire.node, src.cluster if src.kind in ("leaf", "constant") else None)
+            units.append(copy)
+            wire.src = copy
 
 
 def omitted_note(circuit: Circuit, drawn: int) -> str:
