@@ -30,18 +30,25 @@ class Gate:
 
     Attributes:
         collapse: whether a diagram draws it as one gate unless told otherwise.
-        owns: parameters (leaves) that belong to the gate: a collapsed drawing hides their wires.
+        owns: the parameters (leaves) that belong to the gate, or a module whose ``parameters()``
+            they are (looked up only when drawn, so a training loop pays nothing): a collapsed
+            drawing hides their wires.
     """
 
     __slots__ = ("name", "id", "parent", "collapse", "owns")
 
     def __init__(self, name: str, parent: Optional["Gate"] = None, collapse: bool = False,
-                 owns: Sequence[Any] = ()):
+                 owns: Any = ()):
         self.name = name
         self.id = next(_ids)
         self.parent = parent
         self.collapse = collapse
-        self.owns = tuple(owns)
+        self.owns = owns
+
+    def owned(self) -> Sequence[Any]:
+        """The parameters the gate owns (see ``owns``)."""
+        owns = self.owns
+        return owns.parameters() if hasattr(owns, "parameters") else owns
 
     def __repr__(self) -> str:
         return f"Gate({self.name!r}, id={self.id})"
@@ -56,14 +63,14 @@ def current_gate() -> Optional[Gate]:
 
 
 @contextmanager
-def gate(name: str, *, collapse: bool = False, owns: Sequence[Any] = ()) -> Iterator[Gate]:
+def gate(name: str, *, collapse: bool = False, owns: Any = ()) -> Iterator[Gate]:
     """Context manager: every node created inside belongs to a new gate called ``name``.
 
     Args:
         name: what the diagram calls the gate.
         collapse: draw it as one gate by default (``viz.draw(..., collapse=False)`` expands it).
-        owns: parameters the gate owns (a neuron's weights and bias): drawn inside its box when it
-            is collapsed.
+        owns: parameters the gate owns (a neuron's weights and bias), or the module that has
+            them: drawn inside its box when it is collapsed.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"gate() needs a non-empty name string, got {name!r}")

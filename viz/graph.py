@@ -202,7 +202,8 @@ class _Owners:
     def _of(self, gate: Any) -> Set[int]:
         ids = self.ids.get(id(gate))
         if ids is None:
-            ids = self.ids[id(gate)] = {id(p) for p in getattr(gate, "owns", ())}
+            owned = gate.owned() if hasattr(gate, "owned") else ()
+            ids = self.ids[id(gate)] = {id(p) for p in owned}
         return ids
 
     def absorbs(self, consumer: Any, group: Any, x: Any) -> bool:

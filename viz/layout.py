@@ -264,7 +264,7 @@ class _Writer:
             return {"label": quote(format_quantity(node.data, self.precision)),
                     "shape": "plaintext", "fontcolor": quote(NAME_COLOR)}
         if unit.kind == "group":
-            owns = len(getattr(unit.gate, "owns", ()))
+            owns = len(unit.gate.owned()) if hasattr(unit.gate, "owned") else 0
             name = unit.gate.name + (f"\n{owns:,} parameter{'s' if owns != 1 else ''}" if owns
                                      else "")
             return {"label": quote(name), "shape": "box", "style": '"rounded,filled"',

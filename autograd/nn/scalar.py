@@ -135,7 +135,7 @@ class Neuron(Module):
         return self._fire(_as_inputs(x, self.nin, "Neuron"))
 
     def _fire(self, x: List[Value]) -> Value:
-        with gate(self.gate_name, collapse=True, owns=self.parameters()):
+        with gate(self.gate_name, collapse=True, owns=self):
             act = linear(self.w, x, self.b)
             activate = self._activate
             return activate(act) if activate is not None else act
@@ -179,7 +179,7 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def _fire(self, x: List[Value]) -> List[Value]:
-        with gate(self.gate_name, collapse=True, owns=self.parameters()):
+        with gate(self.gate_name, collapse=True, owns=self):
             return [neuron._fire(x) for neuron in self.neurons]
 
     def parameters(self) -> List[Value]:
