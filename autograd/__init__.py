@@ -15,6 +15,7 @@ from .gradient_check import (GradcheckError, gradcheck, gradcheck_sparse, numeri
 from .modes import DomainError, is_strict, set_strict, strict
 from .ops import Op
 from .rng import manual_seed
+from .serialization import load, save
 from .steps import BackwardStep
 from .tensor import Tensor
 from .value import Constant, Value, dot, linear, sum
@@ -24,4 +25,5 @@ __all__ = ["Value", "Tensor", "Constant", "sum", "dot", "linear", "gate", "Gate"
            "BackwardStep", "DomainError", "is_strict", "set_strict", "strict", "manual_seed",
            "gradcheck", "gradcheck_sparse", "numerical_gradient", "relative_error",
            "GradcheckError", "grad", "no_grad", "enable_grad", "is_grad_enabled"]
+__all__ += ["save", "load"]
 __version__ = "0.1.0"

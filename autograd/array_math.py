@@ -12,6 +12,11 @@ the operation, how many entries are bad and the first bad value::
 
     DomainError: log(x) needs x > 0, got 2 bad entries of 6, the first x = -1.0
 
+As for floats, ``+ - * /`` raise where they make an inf from finite operands or a nan from
+operands that are not nan (numpy's ``over`` and ``invalid`` flags say exactly that)::
+
+    OverflowError: a * b overflows float64: 1 bad entry of 3, the first at a = 1e+308, b = 10.0
+
 With strict mode off the IEEE 754 results (``inf``, ``-inf``, ``nan``) come back silently: numpy's
 warnings are suppressed.
 """
@@ -23,11 +28,12 @@ from typing import Any, Callable, Tuple, Union
 
 import numpy as np
 
-from . import modes
+from . import modes, scalar_math
 
-__all__ = ["add", "sub", "mul", "relu", "abs", "times", "fit", "quietly", "shape", "size", "matmul",
-           "transpose", "inverse_axes", "reshape", "reduce_sum", "mean", "reduce_max",
-           "broadcast_to", "index", "scatter", "sum_squares", "exp", "log", "xlogy", "tanh", "sigmoid", "sqrt", "sqrt_slope", "div", "pow",
+__all__ = ["add", "sub", "mul", "div", "relu", "abs", "times", "fresh", "fit", "quietly", "shape", "size",
+           "matmul", "transpose", "inverse_axes", "reshape", "reduce_sum", "mean", "reduce_max",
+           "broadcast_to", "index", "scatter", "sum_squares", "exp", "log", "sin", "cos", "xlogy", "tanh",
+           "sigmoid", "sqrt", "sqrt_slope", "pow",
            "pow_slope", "sign", "step",
            "maximum", "logsumexp", "softmax", "matmul_grad_a", "matmul_grad_b", "expand_reduced",
            "unbroadcast", "max_grad", "IndexKey"]
@@ -48,7 +54,7 @@ def _strictly(compute: Callable[[], Any], flags: Tuple[str, ...],
     entry, or returns the IEEE result when no entry is at fault (an inf or nan passed in gives inf
     or nan, as for floats).
     """
-    if not modes._strict:
+    if not modes.STRICT.get():
         with _ignore():
             return compute()
     try:
@@ -71,16 +77,49 @@ def _bad_entries(bad: np.ndarray, values: Any, name: str) -> str:
     return text
 
 
+_MADE_NON_FINITE = ("over", "invalid")
+
+
 def add(a: Any, b: Any) -> np.ndarray:
-    return np.add(a, b)
+    return _strictly(lambda: np.add(a, b), _MADE_NON_FINITE,
+                     lambda: _non_finite(np.add, a, b, "a + b"))
 
 
 def sub(a: Any, b: Any) -> np.ndarray:
-    return np.subtract(a, b)
+    return _strictly(lambda: np.subtract(a, b), _MADE_NON_FINITE,
+                     lambda: _non_finite(np.subtract, a, b, "a - b"))
 
 
 def mul(a: Any, b: Any) -> np.ndarray:
-    return np.multiply(a, b)
+    return _strictly(lambda: np.multiply(a, b), _MADE_NON_FINITE,
+                     lambda: _non_finite(np.multiply, a, b, "a * b"))
+
+
+def _non_finite(ufunc: np.ufunc, a: Any, b: Any, what: str,
+                names: Tuple[str, str] = ("a", "b")) -> np.ndarray:
+    """``ufunc(a, b)`` after a floating-point flag: an error for the entries where it made an
+    inf from finite operands or a nan from operands that are not nan, else the IEEE result (an
+    inf or nan passed in gives its IEEE result, as in PyTorch)."""
+    with _ignore():
+        out = ufunc(a, b)
+    overflowed = np.isinf(out) & np.isfinite(a) & np.isfinite(b)
+    if np.any(overflowed):
+        raise modes.overflow(f"{what} overflows {out.dtype}: "
+                             f"{_bad_pairs(overflowed, a, b, names)}")
+    undefined = np.isnan(out) & ~np.isnan(a) & ~np.isnan(b)
+    if np.any(undefined):
+        raise modes.domain_error(f"{what} is undefined (nan): "
+                                 f"{_bad_pairs(undefined, a, b, names)}")
+    return out
+
+
+def _bad_pairs(bad: np.ndarray, a: Any, b: Any, names: Tuple[str, str]) -> str:
+    """'1 bad entry of 3, the first at a = 1e+308, b = 10.0'."""
+    count = int(np.count_nonzero(bad))
+    first = np.flatnonzero(bad)[0]
+    at = ", ".join(f"{name} = {float(np.broadcast_to(v, bad.shape).flat[first])!r}"
+                   for name, v in zip(names, (a, b)))
+    return f"{count} bad {'entry' if count == 1 else 'entries'} of {bad.size}, the first at {at}"
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -94,10 +133,17 @@ def abs(x: np.ndarray) -> np.ndarray:  # noqa: A001 - the name the op table uses
 def quietly() -> Any:
     """The floating-point context of a backward step: numpy as is in strict mode (the rules check
     what they must), its inf/nan warnings silenced otherwise."""
-    return _AS_IS if modes._strict else np.errstate(all="ignore")
+    return _AS_IS if modes.STRICT.get() else np.errstate(all="ignore")
 
 
 _AS_IS = contextlib.nullcontext()
+
+
+def fresh(product: Any, g: Any) -> bool:
+    """Whether ``product`` is an array the rule just made, shared with nothing (not ``g``, not a
+    view or broadcast of anything), so a pass may adopt it as a gradient without copying."""
+    return (type(product) is np.ndarray and product.base is None and product is not g
+            and product.flags.writeable and product.ndim > 0)
 
 
 def times(g: np.ndarray, local: Any) -> Any:
@@ -224,14 +270,24 @@ def xlogy(x: Any, y: Any, what: str = "x * log(y)") -> np.ndarray:
     with _ignore():
         out = np.multiply(x, np.log(y))
     zero = np.equal(x, 0.0) & ~np.isnan(y)
-    if modes._strict:
+    if modes.STRICT.get():
         bad = ~np.greater(y, 0.0) & ~zero
         if np.any(bad):
-            raise modes.domain_error(
-                f"{what} needs log of a positive number, got {_bad_entries(bad, y, 'y')} (a "
-                f"negative base has no real derivative in its exponent; use a number exponent "
-                f"such as x ** 2 if it is not learned)")
+            first_bad = float(np.broadcast_to(y, bad.shape)[bad].flat[0])
+            raise modes.domain_error(f"{what} needs log of a positive number, got "
+                                     f"{_bad_entries(bad, y, 'y')} "
+                                     f"{scalar_math._XLOGY_WHY[first_bad == 0.0]}")
     return np.where(zero, 0.0, out) if np.any(zero) else out
+
+
+def sin(x: np.ndarray) -> np.ndarray:
+    with _ignore():  # sin(±inf) is nan, as for floats
+        return np.sin(x)
+
+
+def cos(x: np.ndarray) -> np.ndarray:
+    with _ignore():
+        return np.cos(x)
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
@@ -267,16 +323,16 @@ def _sqrt_slope_infinite(out: np.ndarray) -> np.ndarray:
 
 
 def div(a: Any, b: Any, what: str = "a / b") -> np.ndarray:
-    """a / b; a zero denominator raises in strict mode and follows IEEE 754 otherwise."""
-    return _strictly(lambda: np.true_divide(a, b), ("divide", "invalid"),
+    """a / b; a zero denominator or an overflowing quotient (``1 / 1e-320``) raises in strict
+    mode, and follows IEEE 754 otherwise."""
+    return _strictly(lambda: np.true_divide(a, b), ("divide",) + _MADE_NON_FINITE,
                      lambda: _division_by_zero(a, b, what))
 
 
 def _division_by_zero(a: Any, b: Any, what: str) -> np.ndarray:
     zero = np.broadcast_to(np.equal(b, 0.0), np.broadcast_shapes(np.shape(a), np.shape(b)))
-    if not np.any(zero):  # inf / inf: not a division by zero, IEEE gives nan as for floats
-        with _ignore():
-            return np.true_divide(a, b)
+    if not np.any(zero):  # an overflow (1 / 1e-320) or a nan (inf / inf), or an IEEE result
+        return _non_finite(np.true_divide, a, b, what, ("numerator", "denominator"))
     count = int(np.count_nonzero(zero))
     first = np.broadcast_to(a, zero.shape)[zero].flat[0]
     raise modes.zero_division(
@@ -317,6 +373,9 @@ def pow_slope(x: Any, p: Any) -> Any:
             return 0.0  # x ** 0 is constant, also at x = 0 where x ** -1 is not finite
         if p == 1.0:
             return 1.0
+    elif np.any(np.equal(p, 0.0)):  # the same for the entries of an array exponent
+        zero = np.equal(p, 0.0)
+        return np.where(zero, 0.0, pow_slope(x, np.where(zero, 1.0, p)))
     try:
         return p * pow(x, p - 1.0)
     except (ZeroDivisionError, OverflowError) as error:  # raised in strict mode only
@@ -331,12 +390,15 @@ def pow_slope(x: Any, p: Any) -> Any:
 
 
 def sign(x: np.ndarray) -> np.ndarray:
-    return np.sign(x)
+    """-1, 0 or 1; 0 at nan (numpy's sign gives nan there), as PyTorch's gradient of abs."""
+    out = np.sign(x)
+    return np.nan_to_num(out, copy=False, nan=0.0) if out.dtype.kind == "f" else out
 
 
 def step(x: np.ndarray) -> np.ndarray:
-    """The Heaviside step with step(0) = 0: the derivative of relu, as PyTorch takes it."""
-    return np.greater(x, 0.0).astype(np.asarray(x).dtype)  # 0/1 in x's own float type
+    """The derivative of relu as PyTorch takes it: 0 where x <= 0 (also at the kink x = 0),
+    else 1, so 1 at nan too (the nan itself reaches the gradient through g)."""
+    return np.logical_not(np.less_equal(x, 0.0)).astype(np.asarray(x).dtype)  # x's float type
 
 
 def maximum(a: Any, b: Any) -> np.ndarray:

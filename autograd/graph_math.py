@@ -23,7 +23,7 @@ import numpy as np
 
 from . import array_math, scalar_math
 
-__all__ = ["quietly", "times", "fit", "add", "sub", "mul", "div", "pow", "pow_slope", "xlogy", "sqrt_slope",
+__all__ = ["quietly", "times", "fresh", "fit", "add", "sub", "mul", "div", "pow", "pow_slope", "xlogy", "sqrt_slope",
            "step", "sign", "fsum", "affine", "affine_partials", "shape", "size", "matmul",
            "matmul_grad_a", "matmul_grad_b", "transpose", "inverse_axes", "reshape",
            "expand_reduced", "broadcast_to", "unbroadcast", "reduce_sum", "mean", "reduce_max",
@@ -45,6 +45,11 @@ _AS_IS = contextlib.nullcontext()
 def quietly() -> contextlib.nullcontext:
     """The floating-point context of a backward step: the gates check strict mode themselves."""
     return _AS_IS
+
+
+def fresh(product: Any, g: Any) -> bool:
+    """Whether a product is an array of its own to adopt as a gradient: a node never is."""
+    return False
 
 
 def times(g: Any, local: Any) -> Any:

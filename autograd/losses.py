@@ -39,6 +39,7 @@ re-exported here. Arguments are checked first; errors name the shapes and values
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -64,7 +65,7 @@ def svm_loss(scores: Any, y: Any, delta: float = 1.0):
         A 0-d Tensor: ``1/N sum_i sum_{j != y_i} max(0, s_ij - s_iy_i + delta)``.
     """
     scores, y = _classification_inputs(scores, y, "svm_loss")
-    if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not np.isfinite(delta):
+    if not _is_real(delta) or not np.isfinite(delta):
         raise ValueError(f"svm_loss: delta must be a finite number, got {delta!r}")
     n, c = scores.shape
     rows = np.arange(n)
@@ -74,6 +75,11 @@ def svm_loss(scores: Any, y: Any, delta: float = 1.0):
         correct = scores[rows, y].reshape(n, 1)
         margins = (scores - correct + margin_offset).relu()
         return margins.sum() / n
+
+
+def _is_real(x: Any) -> bool:
+    """True for a real number: int, float or a numpy scalar such as np.int64(1) (not bool)."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def softmax_loss(scores: Any, y: Any):

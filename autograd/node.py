@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Optional
 
-from . import gates, walk
+from . import gates, pickling, walk
 from .operators import Operators
 
 __all__ = ["Node", "NodeMeta"]
@@ -42,7 +42,9 @@ class Node(Operators):
         local_grads: d self / d input for each input, known at forward time.
         input_grads: what this gate passed back to each input in the latest backward pass
             (``local * upstream``, or a structural gate's vector-Jacobian product; None where an
-            input took none); ``()`` before any pass. The numbers a diagram writes on the wires.
+            input took none): the numbers a diagram writes on the wires, as the walk computed
+            them. ``()`` before any pass, and for a Tensor gate whose pass was not recorded
+            (``backward(record=True)`` and ``backward_steps()`` record).
     """
 
     __slots__ = ("data", "grad", "inputs", "local_grads", "input_grads", "_op", "_meta")
@@ -91,9 +93,16 @@ class Node(Operators):
     def is_leaf(self) -> bool:
         return not self.inputs
 
-    def backward(self, gradient: Any = None) -> None:
-        """Backpropagate: seed this node's grad with 1, apply the chain rule at every gate."""
-        walk.run_backward(self, gradient)
+    def backward(self, gradient: Any = None, *, record: bool = False) -> None:
+        """Backpropagate: seed this node's grad with 1, apply the chain rule at every gate.
+
+        Args:
+            gradient: d root / d self (default 1; an array of this shape for a Tensor).
+            record: keep what each gate sent to each input as ``input_grads`` (the numbers a
+                diagram writes on its wires). Values always do; Tensors only when asked, as
+                each record is an array.
+        """
+        walk.run_backward(self, gradient, record)
 
     def backward_steps(self, gradient: Any = None) -> Iterator[Any]:
         """The backward pass one gate at a time, for stepping through it in a REPL.
@@ -107,6 +116,14 @@ class Node(Operators):
     def zero_grad(self) -> None:
         """Reset this node's gradient only (use ``Module.zero_grad()`` for a whole model)."""
         self.grad = self._zero_grad
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        """Pickle support for graphs of any depth (see :mod:`autograd.pickling`)."""
+        return pickling.reduce_node(self)
+
+    def __copy__(self) -> "Node":
+        """A copy with its own label and arrays (see :mod:`autograd.pickling`)."""
+        return pickling.copy_node(self)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         """Jupyter shows a node as its circuit diagram (SVG), or as text without Graphviz."""
@@ -134,7 +151,7 @@ class Node(Operators):
 
 def new_meta(label: str, params: tuple) -> Optional[NodeMeta]:
     """The meta a new node needs: None unless it has a label, params or an open gate."""
-    gate = gates._active
+    gate = gates.current_gate()
     if label or params or gate is not None:
         return NodeMeta(label, params, gate)
     return None

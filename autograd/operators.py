@@ -1,9 +1,10 @@
 """Python's operators and the elementwise methods, written once for Value and Tensor.
 
-The methods are generated from the op table: a row with ``operator="mul"`` gives ``__mul__`` and
-``__rmul__``, one with ``method="exp"`` gives ``x.exp()``, each with the row's math as its
-docstring. A node kind supplies two hooks: ``_apply(op, inputs, params)`` builds a gate from a
-row, and ``_operand(other, symbol)`` turns the other operand (a number, an array) into a node.
+The methods are generated from the op table by :func:`install`: a row with ``operator="mul"``
+gives ``__mul__`` and ``__rmul__``, one with ``method="exp"`` gives ``x.exp()``, each with the
+row's math as its docstring. A node kind supplies the hooks: ``_gate_maker(op)`` (a function that
+builds the row's gate from input nodes), ``_apply(op, inputs, params)`` for rows with parameters,
+and ``_operand(other, symbol)`` to turn the other operand (a number, an array) into a node.
 The one operator that is not a single row is ``**``: a number exponent is a parameter of the
 ``pow`` row (d/dx = p x^(p-1)), a node exponent makes the two-input ``pow_value`` row.
 """
@@ -14,7 +15,7 @@ from typing import Any, Callable
 
 from . import ops
 
-__all__ = ["Operators"]
+__all__ = ["Operators", "install"]
 
 
 class Operators:
@@ -46,47 +47,53 @@ class Operators:
         return self._apply(ops.POW_VALUE, (self._operand(base, "**"), self))
 
 
-def _documented(function: Callable, name: str, op: ops.Op) -> Callable:
-    function.__name__ = function.__qualname__ = name
+def _documented(function: Callable, name: str, op: ops.Op, cls: type) -> Callable:
+    function.__name__ = name
+    function.__module__ = cls.__module__
+    function.__qualname__ = f"{cls.__qualname__}.{name}"  # where pickle finds it (Value.relu)
     function.__doc__ = f"The ``{op.name}`` gate ({op.describe(('a', 'b'))}): {op.math}."
     return function
 
 
-def _binary(op: ops.Op) -> Callable:
+def _binary(op: ops.Op, make: Callable, kind: type) -> Callable:
     symbol = op.symbol
 
     def forward(self, other):
-        return self._apply(op, (self, self._operand(other, symbol)))
+        if type(other) is not kind:
+            other = self._operand(other, symbol)
+        return make(self, other)
     return forward
 
 
-def _reflected(op: ops.Op) -> Callable:
+def _reflected(op: ops.Op, make: Callable) -> Callable:
     symbol = op.symbol
 
     def reflected(self, other):
-        return self._apply(op, (self._operand(other, symbol), self))
+        return make(self._operand(other, symbol), self)
     return reflected
 
 
-def _unary(op: ops.Op) -> Callable:
-    def method(self):
-        return self._apply(op, (self,))
-    return method
+def install(cls: type) -> type:
+    """Give ``cls`` (Value or Tensor) a method for every row with an ``operator`` or ``method``.
 
-
-def _install() -> None:
+    ``cls._gate_maker(op)`` supplies ``make(*inputs) -> node`` for a row, so each kind of node
+    can bind a row's rules once (the scalar engine's gates are built by the million).
+    """
     for op in ops.ALL_OPS:
+        if op.operator is None and op.method is None:
+            continue
+        make = cls._gate_maker(op)
+        if make is None:  # a row this kind of node does not have (@ for scalars)
+            continue
         if op.operator is not None:
             if op.arity == 2:
-                dunder = f"__{op.operator}__"
-                setattr(Operators, dunder, _documented(_binary(op), dunder, op))
-                dunder = f"__r{op.operator}__"
-                setattr(Operators, dunder, _documented(_reflected(op), dunder, op))
+                for name, method in ((f"__{op.operator}__", _binary(op, make, cls)),
+                                     (f"__r{op.operator}__", _reflected(op, make))):
+                    setattr(cls, name, _documented(method, name, op, cls))
             else:
-                dunder = f"__{op.operator}__"
-                setattr(Operators, dunder, _documented(_unary(op), dunder, op))
+                name = f"__{op.operator}__"
+                setattr(cls, name, _documented(lambda self, make=make: make(self), name, op, cls))
         if op.method is not None and op.arity == 1:
-            setattr(Operators, op.method, _documented(_unary(op), op.method, op))
-
-
-_install()
+            setattr(cls, op.method,
+                    _documented(lambda self, make=make: make(self), op.method, op, cls))
+    return cls

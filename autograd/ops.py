@@ -34,7 +34,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 __all__ = ["Op", "ELEMENTWISE", "STRUCTURAL", "VARIADIC", "ALL_OPS", "by_name",
            "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "POW_VALUE", "EXP", "LOG", "TANH", "SIGMOID",
-           "RELU", "ABS", "SQRT", "SUM", "LINEAR",
+           "RELU", "ABS", "SQRT", "SIN", "COS", "SUM", "LINEAR",
            "MATMUL", "TRANSPOSE", "RESHAPE", "REDUCE_SUM", "MEAN", "MAX", "INDEX", "LOGSUMEXP",
            "SUM_SQUARES", "EXPAND", "SCATTER"]
 
@@ -121,6 +121,8 @@ class Op:
         return f"Op({self.name!r}, {self.symbol!r})"
 
     def __reduce__(self) -> Any:
+        if _BY_NAME.get(self.name) is not self:
+            raise TypeError(f"cannot pickle {self!r}: only rows of the op table pickle (by name)")
         return by_name, (self.name,)  # a row pickles as its name: its rules are lambdas
 
 
@@ -183,8 +185,15 @@ ABS = Op("abs", "abs", forward=lambda m, x: m.abs(x),
 SQRT = Op("sqrt", "sqrt", forward=lambda m, x: m.sqrt(x),
           partials=(lambda m, out, x: m.sqrt_slope(out),),  # d sqrt(x) = 1 / (2 out)
           math="d sqrt(x)/dx = 1 / (2 sqrt(x))", method="sqrt", parser="sqrt")
+SIN = Op("sin", "sin", forward=lambda m, x: m.sin(x),
+         partials=(lambda m, out, x: m.cos(x),),  # d sin(x) = cos(x)
+         math="d sin(x)/dx = cos(x)", method="sin", parser="sin")
+COS = Op("cos", "cos", forward=lambda m, x: m.cos(x),
+         partials=(lambda m, out, x: -m.sin(x),),  # d cos(x) = -sin(x)
+         math="d cos(x)/dx = -sin(x)", method="cos", parser="cos")
 
-ELEMENTWISE = (ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, SIGMOID, RELU, ABS, SQRT)
+ELEMENTWISE = (ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, SIGMOID, RELU, ABS, SQRT,
+               SIN, COS)
 
 # Variadic rows for the scalar engine: one node instead of a chain of binary gates.
 SUM = Op("sum", "sum", forward=lambda m, *xs: m.fsum(xs),

@@ -26,6 +26,7 @@ Adam (``torch.optim.Adam``, Kingma & Ba 2015)::
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Iterable, List, Tuple
 
 import numpy as np
@@ -118,10 +119,14 @@ class Adam(Optimizer):
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         for k, beta in enumerate(betas):
-            if not (isinstance(beta, (int, float)) and 0.0 <= beta < 1.0):
+            if not (_is_real(beta) and 0.0 <= beta < 1.0):
                 raise ValueError(f"Adam needs 0 <= beta{k + 1} < 1, got betas={betas!r}")
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = _non_negative(eps, "eps")
+        if self.eps == 0.0:
+            raise ValueError("Adam needs eps > 0: the step m / (sqrt(v) + eps) divides by zero "
+                             "wherever a gradient has been 0 so far (sqrt(v) = 0); the usual "
+                             "eps is 1e-8")
         self.weight_decay = _non_negative(weight_decay, "weight_decay")
 
     def _update(self, p: Any, g: Any, state: dict) -> None:
@@ -160,8 +165,13 @@ def _parameter_list(params: Iterable[Any], owner: str) -> List[Any]:
     return params
 
 
+def _is_real(x: Any) -> bool:
+    """True for a real number: int, float or a numpy scalar such as np.float32(0.1) (not bool)."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
 def _non_negative(x: Any, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x < 0:
+    if not _is_real(x) or not math.isfinite(x) or x < 0:
         raise ValueError(f"invalid {what}: {x!r} (must be a finite number >= 0)")
     return float(x)
 

@@ -21,6 +21,7 @@ Each function takes a :class:`~autograd.Tensor`, a :class:`~autograd.Value`, or 
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Iterable, Union
 
 from .node import Node
@@ -64,8 +65,8 @@ def elastic_net(W: Weights, l1_ratio: float = 0.5) -> Node:
     Returns:
         A scalar node.
     """
-    if isinstance(l1_ratio, bool) or not isinstance(l1_ratio, (int, float)) or not (
-            0.0 <= l1_ratio <= 1.0):
+    if not (isinstance(l1_ratio, numbers.Real) and not isinstance(l1_ratio, bool)
+            and 0.0 <= l1_ratio <= 1.0):
         raise ValueError(f"elastic_net needs 0 <= l1_ratio <= 1, got l1_ratio={l1_ratio!r}")
     W = _as_list(W, "elastic_net")
     return l1_ratio * l1(W) + (1.0 - l1_ratio) * l2(W)

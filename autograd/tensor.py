@@ -42,7 +42,7 @@ from typing import Any, Iterator, Optional, Tuple, Union
 
 import numpy as np
 
-from . import array_math, gates, grad_mode, ops
+from . import array_math, gates, grad_mode, operators, ops
 from .modes import DomainError
 from .node import Node, NodeMeta
 
@@ -128,8 +128,9 @@ def _make(op: ops.Op, inputs: tuple, out: Any, params: tuple = ()) -> "Tensor":
                 node.inputs = inputs
                 node._op = op
                 node.requires_grad = True
-                gate = gates._active
-                node._meta = NodeMeta("", params, gate) if (gate is not None or params) else None
+                gate = gates.innermost_gate()
+                node._meta = (NodeMeta("", params, gates.live_gate(gate))
+                              if (gate is not None or params) else None)
                 return node
     node.inputs = ()
     node._op = None
@@ -339,6 +340,12 @@ class Tensor(Node):
     _math = array_math
     _apply = staticmethod(_apply)
 
+    @staticmethod
+    def _gate_maker(op: ops.Op):
+        if op is ops.MATMUL:
+            return _matmul  # checks the shapes first, to name them in its error
+        return lambda *inputs: _apply(op, inputs)
+
     def _operand(self, other: Any, symbol: str) -> "Tensor":
         return _operand(other, symbol, self)
 
@@ -382,12 +389,6 @@ class Tensor(Node):
         return cls._constant(data)
 
     # -- structural gates ---------------------------------------------------------------------
-    def __matmul__(self, other):
-        return _matmul(self, _operand(other, "@", self))
-
-    def __rmatmul__(self, other):
-        return _matmul(_operand(other, "@", self), self)
-
     def _reduce(self, op: ops.Op, axis: Any, keepdims: bool, dim: Any, keepdim: Any) -> "Tensor":
         if dim is not None:
             axis = dim  # PyTorch's names
@@ -479,6 +480,9 @@ class Tensor(Node):
         from .rng import numpy_rng
         return cls(numpy_rng().standard_normal(_shape_args(shape)), requires_grad=requires_grad,
                    dtype=dtype)
+
+
+operators.install(Tensor)
 
 
 def _shape_args(shape: tuple) -> Tuple[int, ...]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numbers
 from typing import Iterable, Sequence, Union
 
-from . import gates, ops, scalar_math
+from . import gates, operators, ops, scalar_math
 from .node import Node, NodeMeta
 
 __all__ = ["Value", "Constant", "sum", "dot", "linear"]
@@ -33,7 +33,12 @@ def _as_float(data: object, where: str) -> float:
     if type(data) is float:
         return data
     if isinstance(data, numbers.Real):
-        return float(data)  # also turns numpy scalars (np.float64 is a float subclass) into floats
+        try:
+            return float(data)  # also numpy scalars (np.float64 is a float subclass)
+        except OverflowError:  # an int beyond float64's range, such as 10 ** 400
+            raise OverflowError(f"{where} needs a number within float64's range (up to about "
+                                f"1.8e308), got an int of {int(data).bit_length()} bits (about "
+                                f"10^{int(int(data).bit_length() * 0.30103)})") from None
     if isinstance(data, Node):
         raise _mixing_error(data, where)
     size = getattr(data, "size", None)
@@ -60,8 +65,9 @@ def _make(op: ops.Op, inputs: tuple, data: float, local_grads: tuple,
     node.local_grads = local_grads
     node.input_grads = ()
     node._op = op
-    gate = gates._active
-    node._meta = NodeMeta("", params, gate) if (gate is not None or params) else None
+    gate = gates.innermost_gate()
+    node._meta = (NodeMeta("", params, gates.live_gate(gate))
+                  if (gate is not None or params) else None)
     return node
 
 
@@ -69,41 +75,41 @@ def _apply(op: ops.Op, inputs: tuple, params: tuple = ()) -> "Value":
     """The gate ``op(*inputs)``: its forward value and, at once, its local gradients.
 
     A local gradient is computed for every input but a :class:`Constant` (the 2 in ``2 ** x``
-    needs no d/d2, which would be 2^x ln 2 and, for a negative base, undefined).
+    needs no d/d2, which would be 2^x ln 2 and, for a negative base, undefined). One- and
+    two-input rows without parameters, nearly every gate, take a short path.
     """
     m = scalar_math
-    xs = [x.data for x in inputs]
+    rules = op.partials
+    if rules is not None and not params:
+        if len(inputs) == 2:
+            a, b = inputs
+            x, y = a.data, b.data
+            out = op.forward(m, x, y)
+            return _make(op, inputs, out,
+                         (None if a.is_constant else rules[0](m, out, x, y),
+                          None if b.is_constant else rules[1](m, out, x, y)))
+        if len(inputs) == 1:
+            x = inputs[0].data
+            out = op.forward(m, x)
+            return _make(op, inputs, out, (rules[0](m, out, x),))
     if op.vjp is not None:
         raise TypeError(f"the {op.name!r} gate works on Tensors, not on scalar Values")
-    if params:
-        kw = op.kwargs(params)
-        out = op.forward(m, *xs, **kw)
-    else:
-        kw = _NO_PARAMS
-        out = op.forward(m, *xs)
-    rules = op.partials
+    kw = op.kwargs(params)
+    if rules is not None and len(inputs) == 1:  # x ** p
+        x = inputs[0].data
+        out = op.forward(m, x, **kw)
+        return _make(op, inputs, out, (rules[0](m, out, x, **kw),), params)
+    xs = [x.data for x in inputs]
+    out = op.forward(m, *xs, **kw)
     if rules is None:
         local_grads = op.variadic_partials(m, out, *xs)
-    elif len(rules) == 2:
-        a, b = inputs
-        local_grads = (None if a.is_constant else rules[0](m, out, *xs, **kw),
-                       None if b.is_constant else rules[1](m, out, *xs, **kw))
+        if Constant in map(type, inputs):
+            local_grads = tuple(None if x.is_constant else local
+                                for x, local in zip(inputs, local_grads))
     else:
         local_grads = tuple(None if x.is_constant else rule(m, out, *xs, **kw)
                             for rule, x in zip(rules, inputs))
     return _make(op, inputs, out, local_grads, params)
-
-
-_NO_PARAMS: dict = {}
-
-
-def _operand(other: object, symbol: str) -> "Value":
-    """The other operand of a binary operator as a Value (a number becomes a :class:`Constant`)."""
-    if isinstance(other, Value):
-        return other
-    if isinstance(other, numbers.Real):
-        return Constant(other)
-    return Constant(_as_float(other, f"Value {symbol} ..."))
 
 
 class Value(Node):
@@ -158,8 +164,40 @@ class Value(Node):
     _math = scalar_math
     _apply = staticmethod(_apply)
 
+    @staticmethod
+    def _gate_maker(op: ops.Op):
+        """``make(*inputs)`` for a row without parameters, its rules bound once."""
+        if op.structural:
+            return None
+        m = scalar_math
+        forward = op.forward
+        if op.arity == 2:
+            first, second = op.partials
+
+            def make(a, b):
+                x, y = a.data, b.data
+                out = forward(m, x, y)
+                return _make(op, (a, b), out,
+                             (None if a.is_constant else first(m, out, x, y),
+                              None if b.is_constant else second(m, out, x, y)))
+        elif op.arity == 1:
+            (rule,) = op.partials
+
+            def make(a):
+                x = a.data
+                out = forward(m, x)
+                return _make(op, (a,), out, (rule(m, out, x),))
+        else:
+            def make(*inputs):
+                return _apply(op, inputs)
+        return make
+
     def _operand(self, other: object, symbol: str) -> "Value":
-        return _operand(other, symbol)
+        if isinstance(other, Value):
+            return other
+        if isinstance(other, numbers.Real):
+            return Constant(other)
+        return Constant(_as_float(other, f"Value {symbol} ..."))
 
     def _number_exponent(self, exponent: object):
         if isinstance(exponent, Value):
@@ -181,6 +219,9 @@ class Value(Node):
     @classmethod
     def _result(cls, data) -> "Value":
         return Value(data)
+
+
+operators.install(Value)
 
 
 class Constant(Value):

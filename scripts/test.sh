@@ -2,7 +2,14 @@
 # The whole test suite on a fresh machine: sets up .venv (with Graphviz and Chromium where apt-get
 # can install them, and PyTorch only where its CPU wheel is already on this disk), then runs pytest.
 # Extra arguments go to pytest, e.g.  bash scripts/test.sh -k steps
-CIRCUITGRAD_EXTRAS="examples,test" CIRCUITGRAD_APT="graphviz chromium" \
+# --fast skips the tests marked slow (the million-node chain, the examples, CIFAR-sized gradient
+# checks): the same as passing -m "not slow". The default run, and CI, include them.
+args=()
+for arg in "$@"; do
+    if [ "$arg" = "--fast" ]; then args+=(-m "not slow"); else args+=("$arg"); fi
+done
+set -- "${args[@]}"
+CIRCUITGRAD_EXTRAS="examples,test,serve" CIRCUITGRAD_APT="graphviz chromium" \
     source "$(dirname "$0")/setup-env.sh"
 if ! python -c "import torch" >/dev/null 2>&1; then
     # Optional: compare against PyTorch, but only from a CPU wheel already on this disk (pip's

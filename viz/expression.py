@@ -8,7 +8,7 @@
 
 The text is read with :func:`ast.parse` and never run: the syntax tree is walked against a small
 whitelist (numbers, names, ``+ - * / **``, unary minus and plus, parentheses, and calls of the
-engine's one-argument functions ``exp log tanh sigmoid relu abs sqrt``). Everything else (attribute
+engine's one-argument functions, :data:`FUNCTIONS`, read from the op table). Everything else (attribute
 access, subscripts, strings, lambdas, comprehensions, other calls ...) is refused with an
 :class:`ExpressionError` that names it, so a formula can do nothing but build Values.
 
@@ -18,7 +18,12 @@ A number in the text becomes a :class:`~autograd.Constant` operand, as it would 
 ``-2`` is the number -2 (not a negation gate), and a number exponent (``x**2``) is a parameter
 of the ``**`` gate, as ``x ** 2`` is in the engine. An operation on numbers only is computed, not
 drawn: ``x*(2*3)`` is ``x*6`` and ``x**(2*1)`` is ``x**2`` (with the engine's strict-mode errors,
-so ``1/0`` is still refused). Newlines count as spaces.
+so ``1/0`` is still refused). Newlines count as spaces; a ``#`` is refused, since Python would
+read the rest of the line as a comment that the printed formula and the page title still show.
+
+Errors say where first (``at column 3: unknown name 'y' (give it a value, e.g. y=1.5)``). Python's
+parser stops near 3,000 levels of nesting (each operator of a chain such as ``x+x+...+x`` is a
+level); beyond that, or beyond :data:`MAX_LENGTH` characters, the error comes at once.
 """
 
 from __future__ import annotations
@@ -31,13 +36,15 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, Tuple, Union
 
-from autograd import Constant, Value
+from autograd import Constant, Value, ops
 
 __all__ = ["ExpressionError", "Formula", "FUNCTIONS", "MAX_LENGTH", "build", "parse",
            "parse_assignment", "parse_assignments"]
 
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt")
-"""The functions a formula may call, each one gate of the engine (a :class:`Value` method)."""
+_CALLS = {op.parser: op.method for op in ops.ALL_OPS if op.parser}
+FUNCTIONS = tuple(_CALLS)
+"""The functions a formula may call: the op table's rows with a ``parser`` name, each one gate
+of the engine (a :class:`Value` method)."""
 
 MAX_LENGTH = 10_000
 """The longest formula accepted, in characters; a diagram of more gates is unreadable anyway."""
@@ -208,6 +215,9 @@ def _syntax_tree(text: str) -> ast.Expression:
         raise ExpressionError(f"the formula {_quote(text)} is not valid UTF-8 text (bytes "
                               f"{bad!r} at character {error.start + 1})") from None
     text = _one_line(text)
+    if "#" in text:  # Python would drop the rest of the line as a comment, unseen
+        raise ExpressionError(f"at column {text.index('#') + 1}: '#' is not allowed in a formula "
+                              "(a Python comment would hide the rest of it)")
     try:
         return ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
@@ -220,7 +230,9 @@ def _syntax_tree(text: str) -> ast.Expression:
         where = f" at column {column + indent}" if column else " at the end"
         raise ExpressionError(f"syntax error{where} in {_quote(text)}: {reason}") from None
     except (RecursionError, MemoryError):
-        raise ExpressionError("the formula is nested too deeply to parse") from None
+        raise ExpressionError("the formula is nested too deeply to parse: Python's parser allows "
+                              "about 3,000 levels, and each operator of a chain such as x+x+...+x "
+                              "is one") from None
 
 
 def _one_line(text: str) -> str:
@@ -315,7 +327,7 @@ class _Evaluator:
             return self.leaves[name]
         if name in FUNCTIONS:
             self._fail(node, f"{name} is a function: call it as {name}(...)")
-        self._fail(node, f"unknown name {name!r}: give it a value, e.g. {name}=1.5")
+        self._fail(node, f"unknown name {name!r} (give it a value, e.g. {name}=1.5)")
 
     def _call(self, node: ast.Call) -> None:
         func = node.func
@@ -366,7 +378,7 @@ class _Evaluator:
             return x if isinstance(node.op, ast.UAdd) else -x
         if isinstance(node, ast.Call):
             (x,) = operands
-            return getattr(x, node.func.id)()
+            return getattr(x, _CALLS[node.func.id])()
         a, b = operands
         symbol = _BINARY[type(node.op)]
         if symbol == "**":
@@ -388,7 +400,7 @@ class _Evaluator:
             return x if isinstance(node.op, ast.UAdd) else -x
         if isinstance(node, ast.Call):
             (x,) = numbers
-            return getattr(Constant(x), node.func.id)().data
+            return getattr(Constant(x), _CALLS[node.func.id])().data
         a, b = numbers
         a = Constant(a)
         symbol = _BINARY[type(node.op)]
@@ -406,12 +418,16 @@ class _Evaluator:
         return ast.get_source_segment(self.text, node) or type(node).__name__
 
     def _fail(self, node: ast.AST, problem: str) -> None:
+        """Raise the error, where first: ``at column 3: unknown name 'y' (...)``, or with the
+        part of the formula: ``at column 5, in 'log(-1)': ...``."""
         offset = getattr(node, "col_offset", None)  # in UTF-8 bytes
-        where = ""
+        where = []
         if offset is not None:
             column = len(self.text.encode()[:offset].decode(errors="ignore")) + self.indent + 1
-            where = f" at column {column}"
-        raise ExpressionError(f"{problem}{where}: {_quote(self._source(node))}")
+            where.append(f"at column {column}")
+        if not isinstance(node, ast.Name):  # a name is already in the problem
+            where.append(f"in {_quote(self._source(node))}")
+        raise ExpressionError(f"{', '.join(where)}: {problem}")
 
 
 def _as_node(x: Union[Value, float]) -> Value:

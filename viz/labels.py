@@ -8,15 +8,17 @@ arrays show their shape, plus their entries when there are only a few.
 
 from __future__ import annotations
 
+import html
 import numbers
 import re
-from typing import Any, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from autograd import Constant
 from autograd.steps import format_number
 
 __all__ = ["is_constant", "gate_symbol", "format_quantity", "format_gradient", "escape_html",
-           "printable", "quote", "SMALL_ARRAY"]
+           "printable", "quote", "check_dot_strings", "LabelTooLong", "LABEL_LIMIT",
+           "SMALL_ARRAY"]
 
 SMALL_ARRAY = 4
 """Arrays with at most this many entries show their numbers; larger ones only their shape."""
@@ -96,32 +98,91 @@ def format_gradient(g: Any, precision: int = 4) -> str:
     return f"{tuple(g.shape)} \u2016g\u2016={format_number(norm, precision)}"
 
 
-# Graphviz's XML parser refuses C0 control characters, and text that is not valid Unicode (a lone
-# surrogate, as Python decodes undecodable bytes of a command line) cannot be written as UTF-8.
-_UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\ud800-\udfff]")
+# What no output can carry: C0 control characters (a tab becomes a space, a newline is kept), DEL
+# and the C1 controls (some terminals act on them), lone surrogates (not Unicode: Python decodes
+# undecodable bytes of a command line to them, and they cannot be written as UTF-8) and the
+# noncharacters U+FDD0..U+FDEF and U+xFFFE/U+xFFFF (XML forbids U+FFFE and U+FFFF).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                          + "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}"
+                                    for plane in range(0, 0x110000, 0x10000)) + "]")
+
+LABEL_LIMIT = 16381
+"""The most bytes of label text Graphviz's DOT reader takes in one run: in an HTML-like label
+(a title, a wire's numbers) between two tags or line breaks, in a quoted one between two
+backslash escapes. One line of a title, or a label without escapes, is one run.
+
+Measured with Graphviz 2.43 by bisection on the DOT :mod:`viz.layout` writes: a title or label of
+16,381 ASCII letters renders and 16,382 fail with "syntax error ... longer than 16384?"; the count
+is of UTF-8 bytes after escaping, so it is 3,276 ``&`` signs (each written ``&amp;``) or 5,460
+``€`` signs. A title of several lines may have this many in each line."""
+
+
+class LabelTooLong(ValueError):
+    """A label or title is longer than Graphviz can read (see :data:`LABEL_LIMIT`)."""
 
 
 def printable(text: str) -> str:
-    """``text`` without C0 control characters (a tab becomes a space; newlines are kept) and with
-    invalid Unicode (lone surrogates) replaced by U+FFFD, so Graphviz can always read it."""
-    return _UNPRINTABLE.sub(_replacement, text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def _replacement(match: "re.Match[str]") -> str:
-    char = match.group()
-    if char == "\t":
-        return " "
-    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+    """``text`` as every output shows it: without the characters no output can carry (C0 and C1
+    control characters, lone surrogates, noncharacters such as U+FFFE); a tab becomes a space, a
+    carriage return a newline, and newlines are kept. Everything else (quotes, ``&``, ``<``,
+    right-to-left marks ...) is kept as typed; escaping it is the job of :func:`quote` and
+    :func:`escape_html`."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _UNPRINTABLE.sub("", text)
 
 
 def escape_html(text: str) -> str:
-    """``text`` safe inside a Graphviz HTML-like label (see :func:`printable`)."""
-    return (printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    """``text`` (see :func:`printable`) inside a Graphviz HTML-like label, shown as typed.
+
+    Graphviz decodes entities and then, even in HTML-like labels, expands ``\\N`` (the node's
+    name), ``\\G`` (the graph's) ...: ``& < > "`` become entities and a backslash is doubled."""
+    return (printable(text).replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;")
+            .replace(">", "&gt;").replace('"', "&quot;"))
 
 
 def quote(text: str) -> str:
-    """``text`` as a double-quoted DOT string (see :func:`printable`)."""
-    text = printable(text)
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """``text`` (see :func:`printable`) as a double-quoted DOT string, shown as typed.
 
+    Graphviz reads ``\\`` escapes (``\\n``, ``\\N`` ...) and, in every label, HTML entities
+    (``&amp;``, ``&#1;``): a backslash is doubled and ``&`` written ``&amp;``, so a label such as
+    ``&#xD800;`` or ``\\N`` is drawn as those characters, never decoded."""
+    text = printable(text).replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
+    return '"' + text.replace("\n", "\\n") + '"'
+
+
+def check_dot_strings(lines: Iterable[str]) -> None:
+    """Raise :class:`LabelTooLong` if a run of label text in these DOT statements is longer than
+    Graphviz reads (:data:`LABEL_LIMIT`), instead of letting ``dot`` fail with a syntax error.
+    Only a statement longer than the limit as a whole is looked into."""
+    for line in lines:
+        if len(line) <= LABEL_LIMIT // 4 or len(line.encode("utf-8", "replace")) <= LABEL_LIMIT:
+            continue
+        for run in _runs(line):
+            size = len(run.encode("utf-8", "replace"))
+            if size > LABEL_LIMIT:
+                what = "the title" if line.lstrip().startswith("graph [") else "a label"
+                raise LabelTooLong(
+                    f"{what} is too long for Graphviz: one line of it is {size:,} bytes of DOT "
+                    f"text, and Graphviz reads at most {LABEL_LIMIT:,} (as many plain letters, "
+                    f"3,276 '&' or 5,460 '€'); shorten it or break it into lines (it starts "
+                    f"{_text_of(run)!r})")
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _runs(line: str) -> Iterator[str]:
+    """The runs of text Graphviz's reader takes one at a time: a quoted string between its
+    backslash escapes, anything else (HTML-like labels) between ``<``, ``>`` and line breaks."""
+    last = 0
+    for quoted in _QUOTED.finditer(line):
+        yield from re.split(r"[<>\n]", line[last:quoted.start()])
+        yield from re.split(r"\\.", quoted.group()[1:-1])
+        last = quoted.end()
+    yield from re.split(r"[<>\n]", line[last:])
+
+
+def _text_of(run: str) -> str:
+    """The first words of a run of DOT label text as the user typed them, for a message."""
+    text = " ".join(html.unescape(run.replace("\\\\", "\\")).split())
+    return text if len(text) <= 30 else text[:27] + "..."

@@ -17,6 +17,7 @@ from typing import Any, Collection, List, Optional, Sequence, Tuple, Union
 import graphviz
 
 from .graph import DEFAULT_MAX_NODES
+from .labels import check_dot_strings
 from .layout import GRAPH_NAME, dot_lines
 
 __all__ = ["draw", "draw_dot", "save", "render_svg", "output_path", "GraphvizNotFound",
@@ -33,7 +34,9 @@ INSTALL_HINT = ("Install Graphviz: `apt install graphviz` (Debian/Ubuntu), `brew
 
 DOT_TIMEOUT = 60.0
 """Seconds the ``dot`` program may take to lay out one diagram (overridden by the environment
-variable ``CIRCUITGRAD_DOT_TIMEOUT`` or a ``timeout=`` argument)."""
+variable ``CIRCUITGRAD_DOT_TIMEOUT`` or a ``timeout=`` argument). ``circuitgrad serve`` lowers it,
+so no diagram can hold a server thread for long; a run that overruns raises
+:class:`GraphvizTimeout`, a :class:`GraphvizFailed`."""
 TIMEOUT_VARIABLE = "CIRCUITGRAD_DOT_TIMEOUT"
 
 
@@ -116,7 +119,12 @@ def draw_dot(root: Any, **options: Any) -> graphviz.Digraph:
 
 
 def digraph(body: List[str]) -> graphviz.Digraph:
-    """A ``graphviz.Digraph`` of DOT body statements (from :mod:`viz.layout`)."""
+    """A ``graphviz.Digraph`` of DOT body statements (from :mod:`viz.layout`).
+
+    Raises:
+        viz.labels.LabelTooLong: a label or the title is longer than Graphviz reads.
+    """
+    check_dot_strings(body)
     return graphviz.Digraph(GRAPH_NAME, body=body)
 
 
@@ -129,9 +137,9 @@ def _as_digraph(root_or_digraph: Any, draw_options: dict) -> graphviz.Digraph:
     return draw(root_or_digraph, **draw_options)
 
 
-def dot_timeout(timeout: Optional[float] = None) -> float:
+def dot_timeout(timeout: Optional[float] = None) -> Optional[float]:
     """The time limit for one ``dot`` run: ``timeout``, else ``$CIRCUITGRAD_DOT_TIMEOUT``, else
-    :data:`DOT_TIMEOUT`."""
+    :data:`DOT_TIMEOUT` (None there: no limit)."""
     where = "timeout"
     if timeout is None:
         text = os.environ.get(TIMEOUT_VARIABLE, "").strip()

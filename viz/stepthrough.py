@@ -32,6 +32,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from autograd.steps import BackwardStep, format_number, node_name
 
+from .labels import printable
 from .layout import HIDDEN_COLOR
 
 __all__ = ["Frame", "frames", "write_stepthrough", "write_frames"]
@@ -135,7 +136,8 @@ def write_stepthrough(root: Any, path: Union[str, Path], *, title: Optional[str]
         The path written.
     """
     rendered = frames(root, caption_in_diagram=False, **draw_options)
-    page = _page(title or "Backpropagation, step by step", rendered)
+    # The page shows titles, labels and captions as the diagrams do (see viz.labels.printable).
+    page = printable(_page(title or "Backpropagation, step by step", rendered))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")

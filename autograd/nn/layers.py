@@ -28,14 +28,14 @@ parameter.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, List, Optional
+from typing import Any, Iterator, List, Optional, Tuple
 
 import numpy as np
 
 from .. import losses
 from .. import rng as _rng
 from ..tensor import Tensor
-from .module import Module
+from .module import Module, Slot
 
 __all__ = ["Linear", "ReLU", "Sequential", "TwoLayerNet"]
 
@@ -103,6 +103,13 @@ class Linear(Module):
         out = x @ self.W
         return out + self.b if self.b is not None else out
 
+    def _state_slots(self) -> dict:
+        """PyTorch's ``weight`` (out_features, in_features), our ``W`` transposed, and ``bias``."""
+        slots = {"weight": Slot.of_array(self.W.data, transpose=True)}
+        if self.b is not None:
+            slots["bias"] = Slot.of_array(self.b.data)
+        return slots
+
     def __repr__(self) -> str:
         bias = "" if self.b is not None else ", bias=False"
         return f"Linear({self.in_features}, {self.out_features}{bias})"
@@ -136,6 +143,10 @@ class Sequential(Module):
         for module in self.layers:
             x = module(x)
         return x
+
+    def named_children(self) -> Iterator[Tuple[str, Module]]:
+        """``("0", first), ("1", second) ...``: PyTorch's keys (``0.weight``) in a state dict."""
+        return ((str(i), m) for i, m in enumerate(self.layers))
 
     def __getitem__(self, index: int) -> Module:
         return self.layers[index]

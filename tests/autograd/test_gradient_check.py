@@ -269,7 +269,7 @@ def test_sparse_checks_a_few_entries_of_a_big_matrix():
 def test_sparse_fails_on_a_wrong_gradient(monkeypatch):
     use_wrong_tanh(monkeypatch, 0.5)
     W = Tensor(np.linspace(-1, 1, 100).reshape(10, 10))
-    with pytest.raises(GradcheckError, match="relative error 0.5 > tol 1e-07 .5 failing entries"):
+    with pytest.raises(GradcheckError, match="relative error 0.5 > tol 1e-05 .5 failing entries"):
         gradcheck_sparse(lambda W: W.tanh().sum(), [W], num_checks=5)
 
 
@@ -322,3 +322,44 @@ def test_float32_input_warns():
     W = Tensor(np.array([0.5, 1.0]), dtype=np.float32)
     with pytest.warns(UserWarning, match="input 0 is float32; finite differences need float64"):
         gradcheck(lambda W: (W * W).sum(), [W], tol=1.0)
+
+
+def cifar_sized_softmax_problem(seed: int):
+    """CS231n's softmax classifier at its notebook's sizes: W 3073 x 10, X 500 x 3073 of raw
+    pixel values in [0, 255] with a bias column, W ~ 1e-4 N(0, 1), L2 strength 2.5e4."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0.0, 255.0, size=(500, 3073))
+    X[:, -1] = 1.0
+    y = rng.integers(0, 10, size=500)
+    W = Tensor(rng.normal(size=(3073, 10)) * 1e-4, label="W")
+    return Tensor(X, requires_grad=False), y, W
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, reg", [(0, 0.0), (1, 2.5e4)])
+def test_sparse_defaults_pass_a_correct_softmax_gradient_at_cifar_sizes(seed, reg):
+    from autograd import losses
+
+    X, y, W = cifar_sized_softmax_problem(seed)
+    report = gradcheck_sparse(lambda W: losses.softmax_loss(X @ W, y) + reg * losses.l2(W),
+                              [W], seed=seed)
+    assert report.ok
+    # CS231n's own step, h = 1e-5, is where the finite-difference truncation shows
+    old_default = gradcheck_sparse(lambda W: losses.softmax_loss(X @ W, y), [W], h=1e-5,
+                                   seed=seed, raise_exception=False)
+    assert old_default.max_error > 1e-7  # the old defaults (h = 1e-5, tol = 1e-7) failed it
+
+
+@pytest.mark.slow
+def test_sparse_defaults_fail_a_gradient_one_part_in_ten_thousand_wrong_at_cifar_sizes():
+    from autograd import losses
+
+    X, y, W = cifar_sized_softmax_problem(2)
+    reg = 0.5  # the missing 2 reg W is about 1e-4 of the data gradient
+
+    def loss_with_a_forgotten_gradient(W):
+        frozen = Tensor(W.data, requires_grad=False)  # in the value, not in the gradient
+        return losses.softmax_loss(X @ W, y) + reg * (frozen * frozen).sum()
+
+    with pytest.raises(GradcheckError, match="relative error"):
+        gradcheck_sparse(loss_with_a_forgotten_gradient, [W])

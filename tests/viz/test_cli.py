@@ -268,3 +268,190 @@ def test_default_output_follows_the_format(tmp_path, capsys, monkeypatch):
     status, out, _ = run(capsys, "draw", "x*2", "x=1", "--format", "dot")
     assert status == 0 and out.splitlines()[-1] == "wrote circuit.dot"
     assert (tmp_path / "circuit.dot").read_text().startswith("digraph")
+
+
+# Issue 8: where options go, the files, the terminal, the caps.
+
+def test_options_after_the_formula_and_after_double_dash(tmp_path, capsys):
+    status, out, _ = run(capsys, "draw", "--", "-x*y", "x=1", "y=2", "-o", str(tmp_path / "f.dot"))
+    assert status == 0 and out.startswith("-x*y = -2\n")
+    assert (tmp_path / "f.dot").exists()
+    status, out, _ = run(capsys, "draw", "x*y", "x=1", "-o", str(tmp_path / "g.dot"), "y=2",
+                         "--precision", "3")
+    assert status == 0 and out.splitlines()[:3] == ["x*y = 2", "  x.grad = 2", "  y.grad = 1"]
+    # The word after -- may also be an option's value that starts with '-'.
+    status, _, _ = run(capsys, "draw", "x*2", "x=1", "-o", str(tmp_path / "t.dot"), "--title",
+                       "--", "-1 to 1")
+    assert status == 0 and "-1 to 1" in (tmp_path / "t.dot").read_text()
+
+
+def test_a_formula_starting_with_minus_says_where_it_goes(capsys):
+    assert_one_line_error(*run(capsys, "draw", "-x*y", "x=1", "y=2"), "unrecognized arguments",
+                          "'--'", 'draw -- "-x*y"')
+
+
+def test_a_missing_directory_is_refused_not_created(tmp_path, capsys):
+    target = tmp_path / "nonexistent" / "dir" / "t.svg"
+    assert_one_line_error(*run(capsys, "draw", "x*2", "x=1", "-o", str(target)),
+                          "cannot write", "does not exist", "create it first")
+    assert not (tmp_path / "nonexistent").exists()
+    for option in ("--steps", "--frames"):
+        assert_one_line_error(*run(capsys, "draw", "x*2", "x=1", "-o", str(tmp_path / "c.dot"),
+                                   option, str(target)), "does not exist")
+    assert not (tmp_path / "nonexistent").exists() and not (tmp_path / "c.dot").exists()
+
+
+def test_frames_directory_is_created_in_an_existing_one(tmp_path, capsys):
+    status, out, _ = run(capsys, "draw", "x*2", "x=1", "-o", str(tmp_path / "c.dot"),
+                         "--frames", str(tmp_path / "new"), "--frames-format", "dot")
+    assert status == 0 and f"wrote 2 frames to {tmp_path / 'new'}" in out
+    (tmp_path / "file").write_text("")
+    assert_one_line_error(*run(capsys, "draw", "x*2", "x=1", "-o", str(tmp_path / "c.dot"),
+                               "--frames", str(tmp_path / "file")), "is a file")
+
+
+def test_a_file_name_too_long_is_one_line(tmp_path, capsys):
+    name = "a" * 300 + ".svg"
+    status, out, err = run(capsys, "draw", "x*2", "x=1", "-o", str(tmp_path / name))
+    assert_one_line_error(status, out, err, "cannot write", "too long")
+    assert len(err) < 300  # the path is shortened in the message
+
+
+def test_an_unwritable_directory_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: False if Path(path) == tmp_path
+                        else real_access(path, mode))
+    assert_one_line_error(*run(capsys, "draw", "x*2", "x=1", "-o", str(tmp_path / "c.svg")),
+                          "cannot write", "not writable")
+
+
+def test_a_failing_write_is_one_line(tmp_path, capsys, monkeypatch):
+    def refuse(self, data):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", refuse)
+    assert_one_line_error(*run(capsys, "draw", "x*2", "x=1", "-o", str(tmp_path / "c.dot")),
+                          "cannot write", "c.dot", "Permission denied")
+
+
+@pytest.mark.parametrize("option", ["--steps", "--frames", "-o"])
+def test_empty_paths_are_errors(capsys, option):
+    assert_one_line_error(*run(capsys, "draw", "x*2", "x=1", option, ""), "empty")
+
+
+@pytest.mark.parametrize("option", ["--steps", "--frames"])
+def test_only_the_diagram_goes_to_standard_output(capsys, option):
+    assert_one_line_error(*run(capsys, "draw", "x*2", "x=1", option, "-"), "standard output")
+
+
+def test_dash_o_dash_writes_the_diagram_to_stdout(capsys):
+    status, out, err = run(capsys, "draw", "x*y", "x=3", "y=-2", "-o", "-", "--format", "dot")
+    assert status == 0 and out.startswith("digraph") and out.rstrip().endswith("}")
+    assert err.splitlines() == ["x*y = -6", "  x.grad = -2", "  y.grad = 3"]
+
+
+@pytest.mark.needs_dot
+@requires_dot
+def test_dash_o_dash_writes_svg_by_default(capsysbinary):
+    status = main(["draw", "x*y", "x=3", "y=-2", "-o", "-"])
+    out, err = capsysbinary.readouterr()
+    assert status == 0 and ET.fromstring(out).tag == f"{SVG}svg"
+    assert b"x*y = -6" in err
+
+
+def test_png_is_not_written_to_a_terminal(capsys, monkeypatch):
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert_one_line_error(*run(capsys, "draw", "x*2", "x=1", "-o", "-", "--format", "png"),
+                          "terminal")
+
+
+def test_unknown_name_message_puts_the_column_first(capsys):
+    _, _, err = run(capsys, "draw", "x*y", "x=1")
+    assert err == ("circuitgrad: error: at column 3: unknown name 'y' (give it a value, e.g. "
+                   "y=1.5)\n")
+
+
+def test_a_comment_is_refused_and_nothing_unprintable_reaches_the_terminal(tmp_path, capsys):
+    status, out, err = run(capsys, "draw", "x*2 # \x1b[31mred", "x=1")
+    assert_one_line_error(status, out, err, "column 5", "'#'")
+    assert "\x1b" not in err
+    status, out, err = run(capsys, "draw", "x*2", "x=1", "-o", str(tmp_path / "e\x1b[31m" / "c"))
+    assert_one_line_error(status, out, err, "e\\x1b[31m")
+    assert "\x1b" not in err
+
+
+def test_the_title_passes_the_printable_filter_everywhere(tmp_path, capsys):
+    page, diagram = tmp_path / "p.html", tmp_path / "c.dot"
+    status, _, _ = run(capsys, "draw", "x*2", "x=1", "-o", str(diagram), "--steps", str(page),
+                       "--title", "a\x1b[31m\x07b\u202e\ufffe", "--max-frames", "5")
+    if status == 2:  # no Graphviz: the page cannot be drawn
+        pytest.skip("needs Graphviz for the page")
+    text = page.read_text(encoding="utf-8")
+    assert "<title>a[31mb\u202e</title>" in text and "\x1b" not in text and "\ufffe" not in text
+    assert "a[31mb\u202e" in diagram.read_text(encoding="utf-8")
+
+
+def test_the_output_wire_is_named(tmp_path, capsys):
+    assert run(capsys, "draw", "x*y", "x=1", "y=2", "-o", str(tmp_path / "a.dot"))[0] == 0
+    assert output_name(tmp_path / "a.dot") == "f"
+    assert run(capsys, "draw", "x*y", "x=1", "y=2", "-o", str(tmp_path / "b.dot"),
+               "--name", "L")[0] == 0
+    assert output_name(tmp_path / "b.dot") == "L"
+    # A variable called f keeps its name; the output becomes out.
+    assert run(capsys, "draw", "f*y", "f=1", "y=2", "-o", str(tmp_path / "c.dot"))[0] == 0
+    assert output_name(tmp_path / "c.dot") == "out"
+    assert_one_line_error(*run(capsys, "draw", "f*y", "f=1", "y=2", "--name", "y"),
+                          "--name y is also a variable")
+    assert_one_line_error(*run(capsys, "draw", "f*y", "f=1", "y=2", "--name", "\x01 "),
+                          "--name is empty")
+
+
+def output_name(path):
+    """The label of the output wire's end in a diagram written by the command."""
+    return re.search(r'^\s*out \[label="([^"]*)"', Path(path).read_text(encoding="utf-8"),
+                     re.M).group(1)
+
+
+def test_a_formula_over_the_gate_cap_names_the_cap_and_the_option(tmp_path, capsys):
+    formula = "+".join(["x"] * 500)
+    status, out, err = run(capsys, "draw", formula, "x=1", "-o", str(tmp_path / "c.dot"))
+    assert_one_line_error(status, out, err, "499 gates", "cap of 200", "--max-gates 499")
+    assert not (tmp_path / "c.dot").exists()
+    status, out, _ = run(capsys, "draw", formula, "x=1", "-o", str(tmp_path / "c.dot"),
+                         "--max-gates", "499")
+    assert status == 0 and out.startswith(f"{formula} = 500\n")
+
+
+def test_step_frames_have_their_own_cap(tmp_path, capsys):
+    formula = "+".join(["x"] * 150)
+    assert_one_line_error(*run(capsys, "draw", formula, "x=1", "-o", str(tmp_path / "c.dot"),
+                               "--steps", str(tmp_path / "p.html")),
+                          "--steps would render 150 frames", "cap of 50", "--max-frames 150")
+    assert_one_line_error(*run(capsys, "draw", "x*2", "x=1", "--max-gates", "0"),
+                          "--max-gates", "at least 1")
+
+
+def test_unused_variables_are_one_warning_line(tmp_path, capsys):
+    names = [f"v{k}=1" for k in range(1000)]
+    status, _, err = run(capsys, "draw", "x*2", "x=1", *names, "-o", str(tmp_path / "c.dot"))
+    assert status == 0
+    assert err == ("circuitgrad: warning: variables v0, v1, v2, v3, v4 and 995 more are not "
+                   "used in the formula\n")
+
+
+def test_a_title_over_graphvizs_limit_is_one_line(tmp_path, capsys):
+    assert_one_line_error(*run(capsys, "draw", "x*2", "x=1", "-o", str(tmp_path / "c.dot"),
+                               "--title", "&" * 4000), "title is too long for Graphviz",
+                          "at most 16,381")
+    assert not (tmp_path / "c.dot").exists()
+
+
+def test_ctrl_c_is_one_line_and_status_130(capsys, monkeypatch):
+    import viz.cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(viz.cli, "build", interrupted)
+    status, out, err = run(capsys, "draw", "x*2", "x=1")
+    assert status == 130 and out == "" and err == "circuitgrad: error: interrupted\n"

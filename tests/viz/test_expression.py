@@ -339,3 +339,46 @@ def test_the_parsed_formula_is_a_formula_not_a_circuit():
     formula = build("x*2", {"x": 1})
     assert type(formula) is viz.expression.Formula
     assert not hasattr(viz.expression, "Circuit") and hasattr(viz.graph, "Circuit")
+
+
+# Issue 8: comments, where the column goes, and formulas built to tie the parser up.
+
+@pytest.mark.parametrize("text", ["x # a comment", "x*2#\x1b[31m", "x +\n# hidden\n 1"])
+def test_a_comment_is_refused_not_dropped(text):
+    with pytest.raises(ExpressionError, match=r"at column \d+: '#' is not allowed") as caught:
+        parse(text, {"x": 1})
+    assert "\x1b" not in str(caught.value)
+
+
+def test_the_column_comes_first_so_the_example_reads_alone():
+    with pytest.raises(ExpressionError) as caught:
+        parse("x*y", {"x": 1})
+    assert str(caught.value) == "at column 3: unknown name 'y' (give it a value, e.g. y=1.5)"
+    with pytest.raises(ExpressionError) as caught:
+        parse("x * log(-1)", {"x": 1})
+    assert str(caught.value).startswith("at column 5, in 'log(-1)': ")
+    assert "log(x) needs x > 0" in str(caught.value)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("x+" * 500_000 + "x", ["1000001 characters", "at most 10000"]),
+    ("(" * 4000 + "x" + ")" * 4000, ["too many nested parentheses"]),
+    ("-" * 9000 + "x", ["nested too deeply", "about 3,000"]),
+    ("**".join(["x"] * 3300), ["nested too deeply"]),
+    ("exp(" * 1900 + "x" + ")" * 1900, ["nested"]),
+    ("+".join(["x"] * 4999), ["nested too deeply"]),
+])
+def test_huge_and_deep_formulas_end_in_one_clear_error(text, words):
+    with pytest.raises(ExpressionError) as caught:
+        parse(text, {"x": 0.5})
+    message = str(caught.value)
+    assert "\n" not in message and len(message) < 300
+    for word in words:
+        assert word in message, (word, message)
+
+
+def test_a_long_flat_formula_builds_in_linear_work():
+    # 2,000 terms parse (below Python's ~3,000-level cap) into 1,999 gates, iteratively.
+    formula = build("+".join(f"x{k % 10}" for k in range(2000)), {f"x{k}": k for k in range(10)})
+    formula.output.backward()
+    assert formula.output.data == 9000 and formula.variables["x3"].grad == 200
