@@ -8,7 +8,10 @@ expanded (a labelled cluster of its primitives) or collapsed (one gate)::
     with autograd.gate("sigmoid"):
         s = 1 / (1 + (-x).exp())
 
-Gates nest; a node belongs to the innermost gate open when it was made.
+Gates nest; a node belongs to the innermost gate open when it was made. A gate can ask to be
+drawn collapsed by default (``collapse=True``: the neurons and layers of :mod:`autograd.nn`) and
+name the parameters it *owns* (``owns=``), which a collapsed drawing keeps inside its box instead of
+drawing one wire per weight.
 
 Open gates live in :mod:`contextvars` variables, so each thread (and each asyncio task) has its
 own: a node built in another thread never lands in this thread's gate. Two more cases are
@@ -33,7 +36,7 @@ import inspect
 import itertools
 import sys
 from types import FrameType
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 __all__ = ["Gate", "gate", "current_gate", "innermost_gate", "live_gate"]
 
@@ -55,16 +58,30 @@ class Gate:
     """One use of a named gate: a name, an id unique in the process, and the enclosing gate.
 
     ``gate(name)`` makes one; entering it with ``with`` opens it (once).
+
+    Attributes:
+        collapse: whether a diagram draws it as one gate unless told otherwise.
+        owns: the parameters (leaves) that belong to the gate, or a module whose ``parameters()``
+            they are (looked up only when drawn, so a training loop pays nothing): a collapsed
+            drawing hides their wires.
     """
 
-    __slots__ = ("name", "id", "parent", "_frame", "_entered")
+    __slots__ = ("name", "id", "parent", "_frame", "_entered", "collapse", "owns")
 
-    def __init__(self, name: str, parent: Optional["Gate"] = None):
+    def __init__(self, name: str, parent: Optional["Gate"] = None, collapse: bool = False,
+                 owns: Any = ()):
         self.name = name
         self.id = next(_ids)
         self.parent = parent
         self._frame: Optional[FrameType] = None  # a generator frame the gate counts in only
         self._entered = False
+        self.collapse = collapse
+        self.owns = owns
+
+    def owned(self) -> Sequence[Any]:
+        """The parameters the gate owns (see ``owns``)."""
+        owns = self.owns
+        return owns.parameters() if hasattr(owns, "parameters") else owns
 
     def __repr__(self) -> str:
         return f"Gate({self.name!r}, id={self.id})"
@@ -93,11 +110,12 @@ class Gate:
     def __reduce__(self) -> Any:
         # A pickled graph keeps its gates' names and nesting (one Gate per gate, as pickle keeps
         # identity); a loaded gate gets a fresh id, unique in the loading process.
-        return (_restored_gate, (self.name, self.parent))
+        return (_restored_gate, (self.name, self.parent, self.collapse, self.owns))
 
 
-def _restored_gate(name: str, parent: Optional[Gate]) -> Gate:
-    restored = Gate(name, parent)
+def _restored_gate(name: str, parent: Optional[Gate], collapse: bool = False,
+                   owns: Any = ()) -> Gate:
+    restored = Gate(name, parent, collapse, owns)
     restored._entered = True  # a gate of a finished graph, not one to open
     return restored
 
@@ -136,11 +154,17 @@ def current_gate() -> Optional[Gate]:
     return live_gate(_INNERMOST.get())
 
 
-def gate(name: str) -> Gate:
+def gate(name: str, *, collapse: bool = False, owns: Any = ()) -> Gate:
     """Context manager: every node created inside belongs to a new gate called ``name``.
 
     ``with autograd.gate("sigmoid") as g:`` gives the :class:`Gate` as ``g``.
+
+    Args:
+        name: what the diagram calls the gate.
+        collapse: draw it as one gate by default (``viz.draw(..., collapse=False)`` expands it).
+        owns: parameters the gate owns (a neuron's weights and bias), or the module that has
+            them: drawn inside its box when it is collapsed.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"gate() needs a non-empty name string, got {name!r}")
-    return Gate(name)
+    return Gate(name, None, bool(collapse), owns)

@@ -21,10 +21,12 @@ from typing import Callable, List, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "examples"))
 
 from autograd import Constant, Value  # noqa: E402
 from autograd.steps import format_number, node_name  # noqa: E402
 from autograd.walk import forward_order  # noqa: E402
+from output import wrote  # noqa: E402
 
 OUT = ROOT / "out"
 PRECISION = 6
@@ -139,7 +141,8 @@ def main() -> None:
     print(text, end="")
     OUT.mkdir(exist_ok=True)
     (OUT / "circuits.txt").write_text(text)
-    print(f"\nwrote {OUT / 'circuits.txt'}")
+    print()
+    wrote(OUT / "circuits.txt")
 
 
 if __name__ == "__main__":

@@ -29,11 +29,13 @@ from typing import List, Optional
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import autograd  # noqa: E402
 from autograd import Tensor, Value  # noqa: E402
 from autograd.nn import functional as F  # noqa: E402
+from output import wrote  # noqa: E402
 
 
 def full_convolution_by_hand(g: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -134,7 +136,7 @@ def conv1d_circuit(out_dir: str) -> float:
         path = viz.save(loss, os.path.join(out_dir, "cnn_deltas_1d.svg"), **options)
     except viz.GraphvizNotFound:
         path = viz.save(loss, os.path.join(out_dir, "cnn_deltas_1d.dot"), **options)
-    print(f"wrote {path}")
+    wrote(path)
     return difference
 
 

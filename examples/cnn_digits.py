@@ -35,6 +35,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import autograd  # noqa: E402
@@ -43,6 +44,7 @@ from autograd.nn import (BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2
                          Module, ReLU)
 from autograd.nn import functional as F  # noqa: E402
 from autograd.optim import Adam  # noqa: E402
+from output import progress, wrote  # noqa: E402
 
 
 def load_split(test_fraction: float, seed: int):
@@ -101,14 +103,12 @@ def accuracy(model: DigitsCNN, X: np.ndarray, y: np.ndarray) -> float:
 def fit(model: DigitsCNN, data, epochs: int, batch_size: int, lr: float,
         seed: int) -> Dict[str, list]:
     """Minibatch Adam; returns the loss of every step and the held-out accuracy of every epoch."""
-    from tqdm import tqdm
-
     X_train, y_train, X_test, y_test = data
     optimizer = Adam(model.parameters(), lr=lr)
     order_rng = np.random.default_rng(seed)
     history: Dict[str, list] = {"loss": [], "test_accuracy": []}
-    bar = tqdm(range(epochs), desc="cnn digits", disable=None)  # None: quiet unless a terminal
-    for epoch in bar:
+    epochs_loop, bar = progress(range(epochs), "cnn digits")  # quiet unless a terminal
+    for epoch in epochs_loop:
         optimizer.lr = lr * 0.5 * (1 + np.cos(np.pi * epoch / epochs))  # cosine decay
         order = order_rng.permutation(len(y_train))
         for start in range(0, len(order), batch_size):
@@ -120,8 +120,9 @@ def fit(model: DigitsCNN, data, epochs: int, batch_size: int, lr: float,
             optimizer.step()
             history["loss"].append(loss.item())
         history["test_accuracy"].append(accuracy(model, X_test, y_test))
-        bar.set_postfix(loss=f"{history['loss'][-1]:.3f}",
-                        test=f"{history['test_accuracy'][-1]:.3f}")
+        if bar is not None:
+            bar.set_postfix(loss=f"{history['loss'][-1]:.3f}",
+                            test=f"{history['test_accuracy'][-1]:.3f}", refresh=False)
     return history
 
 
@@ -228,7 +229,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     os.makedirs(args.out, exist_ok=True)
     weights_path = os.path.join(args.out, "cnn_digits.npz")
     autograd.save(model.state_dict(), weights_path)
-    print(f"wrote {weights_path}")
+    wrote(weights_path)
     autograd.manual_seed(args.seed + 1)  # different initial weights, then overwritten
     reloaded = DigitsCNN()
     reloaded.load_state_dict(autograd.load(weights_path))
@@ -241,11 +242,11 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
 
     loss_path = os.path.join(args.out, "cnn_digits_loss.png")
     plot_history(history, -(-len(y_train) // args.batch), loss_path)
-    print(f"wrote {loss_path}")
+    wrote(loss_path)
     filters_path = os.path.join(args.out, "cnn_digits_filters.png")
     plot_filters(model.conv1.weight.data, filters_path)
-    print(f"wrote {filters_path}")
-    print(f"wrote {draw_graph(model, X_test, y_test, args.out)}")
+    wrote(filters_path)
+    wrote(draw_graph(model, X_test, y_test, args.out))
     return {"test": test_accuracy, "reloaded": reloaded_accuracy}
 
 

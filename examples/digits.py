@@ -27,6 +27,7 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import autograd  # noqa: E402
@@ -34,6 +35,8 @@ from autograd import Tensor  # noqa: E402
 from autograd.losses import l2, softmax_loss, svm_loss  # noqa: E402
 from autograd.nn import TwoLayerNet  # noqa: E402
 from autograd.optim import SGD, Adam  # noqa: E402
+from output import progress as show_progress  # noqa: E402
+from output import wrote  # noqa: E402
 
 CLASSES = 10
 
@@ -73,15 +76,13 @@ class LinearClassifier:
 def fit(name: str, model, loss_fn: Callable, optimizer, reg: float, data, epochs: int,
         batch_size: int, rng: np.random.Generator, progress: bool) -> Dict[str, list]:
     """Minibatch training; returns per-step losses and per-epoch validation accuracies."""
-    from tqdm import tqdm
-
     X_train, y_train, X_val, y_val = data
     weights = model.weights() if hasattr(model, "weights") else [
         p for p in model.parameters() if p.data.ndim == 2]
     history: Dict[str, list] = {"loss": [], "val_accuracy": []}
     n = len(y_train)
-    bar = tqdm(range(epochs), desc=f"{name:<14}", disable=not progress, leave=True)
-    for _ in bar:
+    epochs_loop, bar = show_progress(range(epochs), f"{name:<14}", enabled=progress, leave=True)
+    for _ in epochs_loop:
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
             batch = order[start:start + batch_size]
@@ -94,8 +95,9 @@ def fit(name: str, model, loss_fn: Callable, optimizer, reg: float, data, epochs
             optimizer.step()
             history["loss"].append(float(loss.data))
         history["val_accuracy"].append(accuracy(model, X_val, y_val))
-        bar.set_postfix(loss=f"{history['loss'][-1]:.3f}",
-                        val=f"{history['val_accuracy'][-1]:.3f}")
+        if bar is not None:
+            bar.set_postfix(loss=f"{history['loss'][-1]:.3f}",
+                            val=f"{history['val_accuracy'][-1]:.3f}", refresh=False)
     return history
 
 
@@ -185,7 +187,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     path = os.path.join(args.out, "digits_loss.png")
     steps_per_epoch = -(-len(y_train) // args.batch)
     plot_history(histories, steps_per_epoch, path)
-    print(f"wrote {path}")
+    wrote(path)
     return results
 
 

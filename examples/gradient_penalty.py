@@ -43,6 +43,7 @@ import autograd  # noqa: E402
 from autograd import Tensor, grad  # noqa: E402
 from autograd.nn import Linear, Module  # noqa: E402
 from autograd.optim import Adam  # noqa: E402
+from output import progress, wrote  # noqa: E402
 
 SEED = 0
 BATCH = 256
@@ -102,7 +103,7 @@ def sample_data(rng: np.random.Generator, n: int) -> np.ndarray:
     return DATA_MEAN + rng.standard_normal((n, 2)) @ DATA_FACTOR
 
 
-def train(steps: int, progress: bool = False) -> Dict[str, List[float]]:
+def train(steps: int, show_progress: bool = False) -> Dict[str, List[float]]:
     """``steps`` critic steps (a generator step after every ``N_CRITIC``); the history of each."""
     autograd.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
@@ -110,7 +111,8 @@ def train(steps: int, progress: bool = False) -> Dict[str, List[float]]:
     critic_opt = Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.9))
     generator_opt = Adam(generator.parameters(), lr=5e-2, betas=(0.5, 0.9))
     history: Dict[str, List[float]] = {"loss": [], "wasserstein": [], "penalty": []}
-    for step in _progress(steps, progress):
+    loop, _ = progress(range(steps), "critic steps", show_progress, unit="step")
+    for step in loop:
         real = sample_data(rng, BATCH)
         with autograd.no_grad():
             fake = generator(Tensor(rng.standard_normal((BATCH, 2)))).data
@@ -127,15 +129,6 @@ def train(steps: int, progress: bool = False) -> Dict[str, List[float]]:
             generator_opt.step()
     history["generator"] = [generator]
     return history
-
-
-def _progress(steps: int, enabled: bool):
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return range(steps)
-    return tqdm(range(steps), desc="critic steps", unit="step", mininterval=0.5,
-                disable=not enabled)
 
 
 def plot(history: Dict[str, List[float]], generator: Generator, path: Path) -> None:
@@ -175,7 +168,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--out", default="out", help="directory for gradient_penalty.png")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    history = train(args.steps, progress=sys.stderr.isatty())
+    history = train(args.steps, show_progress=True)
     generator = history.pop("generator")[0]
     seconds = time.perf_counter() - started
     first, last = slice(0, 20), slice(-20, None)
@@ -189,7 +182,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     print(f"{args.steps} critic steps in {seconds:.1f} s")
     path = Path(args.out) / "gradient_penalty.png"
     plot(history, generator, path)
-    print(f"wrote {path}")
+    wrote(path)
 
 
 if __name__ == "__main__":

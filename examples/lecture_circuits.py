@@ -7,8 +7,8 @@
   shows the combined local gradient (1 - s) s = 0.1966.
 * ``svm_hinge.svg``: the multiclass SVM loss of one example, scores s = W x for cat, car, frog
   (3.2, 5.1, -1.7 as in the notes): L = max(0, 5.1 - 3.2 + 1) + max(0, -1.7 - 3.2 + 1) = 2.9.
-  The product W x is a named gate drawn collapsed: one box with three outputs. s_cat fans out to
-  both margins: its wire into the car margin carries -1, the one into the frog margin 0 (that
+  Each score s_j = W_j · x is one gate with four wires in (not one W x box fed by eight). s_cat
+  fans out to both margins: its wire into the car margin carries -1, the one into the frog margin 0 (that
   hinge is inactive), and they add up to d L / d s_cat = -1.
 * ``sigmoid_neuron_steps.html``: the backward pass of the neuron, one gate per frame, with
   Prev/Next buttons, the arrow keys and a slider (one self-contained file).
@@ -24,10 +24,12 @@ from typing import List
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "examples"))
 
 import autograd  # noqa: E402
 import viz  # noqa: E402
 from autograd import Value  # noqa: E402
+from output import wrote  # noqa: E402
 
 OUT = ROOT / "out"
 
@@ -57,16 +59,20 @@ def sigmoid_neuron() -> Value:
 
 
 def svm_hinge() -> Value:
-    """The SVM loss of one cat image with scores s = W x = (3.2, 5.1, -1.7), after backward."""
+    """The SVM loss of one cat image with scores s = W x = (3.2, 5.1, -1.7), after backward.
+
+    Each class score is its own named gate ``s_j = W_j·x``, drawn collapsed: one box per class
+    with four wires in (W_j,0, W_j,1, x0, x1), x0 and x1 fanning out to the three boxes.
+    """
     x0, x1 = Value(1.0, label="x0"), Value(2.0, label="x1")
     weights = {"cat": (1.2, 1.0), "car": (2.1, 1.5), "frog": (0.3, -1.0)}
     scores = {}
-    with autograd.gate("s = W x"):
-        for name, (a, b) in weights.items():
-            wa, wb = Value(a, label=f"W_{name},0"), Value(b, label=f"W_{name},1")
+    for name, (a, b) in weights.items():
+        wa, wb = Value(a, label=f"W_{name},0"), Value(b, label=f"W_{name},1")
+        with autograd.gate(f"s_{name} = W_{name}·x", collapse=True):
             s = wa * x0 + wb * x1
-            s.label = f"s_{name}"
-            scores[name] = s
+        s.label = f"s_{name}"
+        scores[name] = s
     correct = scores["cat"]
     margins = [(scores[name] - correct + 1.0).relu() for name in ("car", "frog")]
     loss = margins[0] + margins[1]
@@ -91,7 +97,7 @@ def main() -> List[pathlib.Path]:
 
     loss = svm_hinge()
     for suffix in ("svg", "png"):
-        written.append(viz.save(loss, OUT / f"svm_hinge.{suffix}", collapse=True,
+        written.append(viz.save(loss, OUT / f"svm_hinge.{suffix}",
                                 title="SVM loss of one cat image: L = Σ max(0, s_j − s_cat + 1)"))
 
     steps_path = OUT / "sigmoid_neuron_steps.html"
@@ -101,4 +107,4 @@ def main() -> List[pathlib.Path]:
 
 if __name__ == "__main__":
     for path in main():
-        print(path)
+        wrote(path)

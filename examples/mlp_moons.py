@@ -11,7 +11,9 @@ minimized by full-batch SGD for 200 steps with a learning rate decaying linearly
 and keeps it.
 
 Run from the repository root: ``python examples/mlp_moons.py``. Writes ``out/mlp_moons.png`` (the
-decision boundary) and ``out/mlp_moons.txt`` (the loss and accuracy of every step).
+decision boundary), ``out/mlp_moons.txt`` (the loss and accuracy of every step) and
+``out/mlp_circuit.svg`` / ``.png`` (the trained model's circuit for the first point: each layer
+one box holding its weights, see :mod:`autograd.nn.scalar`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ sys.path.insert(0, str(ROOT / "examples"))
 import autograd  # noqa: E402
 from autograd.nn import MLP  # noqa: E402
 from data import make_moons  # noqa: E402
+from output import progress, wrote  # noqa: E402
 
 OUT = ROOT / "out"
 SEED = 0
@@ -48,21 +51,11 @@ def loss_and_accuracy(model: MLP, points: List[List[float]], labels: List[float]
     return data_loss + reg_loss, sum(correct) / len(correct)
 
 
-def progress(steps: int):
-    """A tqdm progress bar over the steps, or a plain range when tqdm is not installed."""
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return range(steps), None
-    bar = tqdm(range(steps), desc="training", unit="step", mininterval=0.5)
-    return bar, bar
-
-
 def train(model: MLP, points, labels) -> List[Tuple[int, float, float]]:
     """Full-batch SGD; returns (step, loss, accuracy) of every step."""
     history = []
     parameters = model.parameters()
-    steps, bar = progress(STEPS)
+    steps, bar = progress(range(STEPS), "training", unit="step")
     for step in steps:
         loss, accuracy = loss_and_accuracy(model, points, labels)
         model.zero_grad()
@@ -72,7 +65,7 @@ def train(model: MLP, points, labels) -> List[Tuple[int, float, float]]:
             p.data -= learning_rate * p.grad
         history.append((step, loss.data, accuracy))
         if bar is not None:
-            bar.set_postfix(loss=f"{loss.data:.4f}", accuracy=f"{accuracy:.0%}")
+            bar.set_postfix(loss=f"{loss.data:.4f}", accuracy=f"{accuracy:.0%}", refresh=False)
         elif step % 10 == 0 or step == STEPS - 1:
             print(f"step {step:3d}  loss {loss.data:.6f}  accuracy {accuracy:.0%}")
     return history
@@ -121,6 +114,23 @@ def plot(model: MLP, X: np.ndarray, y: np.ndarray, accuracy: float, path: Path) 
     plt.close(fig)
 
 
+def draw_circuit(model: MLP, point: List[float]) -> List[Path]:
+    """The model's circuit for one point, as SVG and PNG (skipped, with a note, without dot)."""
+    import viz
+
+    score = model(point)
+    score.label = "score"
+    score.backward()
+    title = f"{model}: score of the point ({point[0]:.2f}, {point[1]:.2f})"
+    written = []
+    for suffix in ("svg", "png"):
+        try:
+            written.append(viz.save(score, OUT / f"mlp_circuit.{suffix}", title=title))
+        except viz.GraphvizNotFound as error:
+            print(f"skipped out/mlp_circuit.{suffix}: {error}")
+    return written
+
+
 def main() -> None:
     started = time.perf_counter()
     X, y = make_moons(100, noise=0.1, seed=SEED)
@@ -144,9 +154,13 @@ def main() -> None:
             f.write(f"{step} {loss!r} {accuracy}\n")
         f.write(f"# final loss {final_loss.data!r} accuracy {final_accuracy}\n")
     plot(model, X, y, final_accuracy, OUT / "mlp_moons.png")
+    circuits = draw_circuit(model, points[0])
     print(f"final loss {final_loss.data:.6f}, training accuracy {final_accuracy:.0%} "
           f"({seconds:.1f} s of training)")
-    print(f"wrote {OUT / 'mlp_moons.png'} and {OUT / 'mlp_moons.txt'}")
+    wrote(OUT / "mlp_moons.png")
+    wrote(OUT / "mlp_moons.txt")
+    for path in circuits:
+        wrote(path)
 
 
 if __name__ == "__main__":

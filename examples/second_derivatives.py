@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from autograd import Value, grad  # noqa: E402
+from output import wrote  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,7 +135,7 @@ def show_gradient_graph(out: Path) -> Path:
         path = viz.save(dydx, out / "gradient_graph.svg", title=title)
     except viz.GraphvizNotFound:
         path = viz.save(dydx, out / "gradient_graph.dot", title=title)
-    print(f"wrote {path}")
+    wrote(path)
     return path
 
 

@@ -41,6 +41,7 @@ from autograd import Tensor  # noqa: E402
 from autograd.losses import l2, softmax_loss  # noqa: E402
 from autograd.optim import SGD  # noqa: E402
 from data import make_spiral  # noqa: E402
+from output import wrote  # noqa: E402
 
 REFERENCE_ACCURACY = {"linear": 0.49, "two-layer": 0.98}
 """Training accuracies the CS231n notes report for the two classifiers."""
@@ -171,7 +172,8 @@ def main(argv: List[str] | None = None) -> dict:
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "spiral_boundary.png")
     plot_boundaries(X, y, models, path)
-    print(f"\nwrote {path}")
+    print()
+    wrote(path)
     return results
 
 

@@ -217,3 +217,52 @@ def test_benchmark_runs_and_prints_every_goal(tmp_path):
                  "peak traced memory"):
         assert goal in done.stdout
     assert done.stdout.count("goal: circuitgrad") >= 4
+
+
+# -- what the examples print ----------------------------------------------------------------------
+
+def test_every_example_reports_its_files_through_one_helper():
+    for path in sorted(EXAMPLES.glob("*.py")):
+        source = path.read_text()
+        assert not re.search(r"print\(f?[\"']\\?n?wrote", source), path.name
+        if path.stem in ("circuits", "lecture_circuits", "mlp_moons", "spiral", "digits"):
+            assert "from output import" in source and "wrote(" in source, path.name
+
+
+def test_wrote_prints_the_path_relative_to_the_current_directory(tmp_path, monkeypatch, capsys):
+    output = load_module(EXAMPLES / "output.py", "examples_output")
+    monkeypatch.chdir(tmp_path)
+    assert output.wrote(tmp_path / "out" / "a.svg") == "wrote out/a.svg"
+    assert output.wrote("out/b.png") == "wrote out/b.png"
+    elsewhere = tmp_path.parent / "c.txt"
+    assert output.wrote(elsewhere) == f"wrote {elsewhere.as_posix()}"
+    assert capsys.readouterr().out.splitlines()[0] == "wrote out/a.svg"
+
+
+def test_progress_bars_stay_quiet_off_a_terminal(monkeypatch):
+    output = load_module(EXAMPLES / "output.py", "examples_output")
+    steps = range(5)
+    loop, bar = output.progress(steps, "training")  # pytest's stderr is not a terminal
+    assert loop is steps and bar is None
+    assert output.progress(steps, "training", enabled=False) == (steps, None)
+
+
+def test_progress_bars_redraw_at_most_once_a_second_on_a_terminal(monkeypatch):
+    pytest.importorskip("tqdm")
+    import io
+
+    output = load_module(EXAMPLES / "output.py", "examples_output")
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    loop, bar = output.progress(range(2000), "training", file=screen)
+    for step in loop:
+        bar.set_postfix(loss=f"{1 / (step + 1):.4f}", refresh=False)
+    assert bar.mininterval == output.BAR_INTERVAL == 1.0
+    longest = max(len(line) for line in screen.getvalue().replace("\r", "\n").splitlines())
+    assert longest < 200
+    assert screen.getvalue().count("\r") < 50  # 2000 steps, a handful of redraws

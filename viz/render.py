@@ -2,22 +2,26 @@
 
 DOT text is built by :mod:`viz.layout` without Graphviz; turning it into SVG, PNG or PDF needs the
 ``dot`` program. When it is missing, :class:`GraphvizNotFound` says how to install it, and saving
-to ``.dot`` still works.
+to ``.dot`` still works. ``dot`` runs with a time limit (:data:`DOT_TIMEOUT` seconds, or the
+``CIRCUITGRAD_DOT_TIMEOUT`` environment variable, or ``timeout=``): a layout that takes longer is
+stopped and :class:`GraphvizTimeout` says how to draw less or allow more time.
 """
 
 from __future__ import annotations
 
+import os
 import pathlib
 import subprocess
 from typing import Any, Collection, List, Optional, Sequence, Tuple, Union
 
 import graphviz
 
+from .graph import DEFAULT_MAX_NODES
 from .labels import check_dot_strings
 from .layout import GRAPH_NAME, dot_lines
 
-__all__ = ["draw", "save", "render_svg", "output_path", "GraphvizNotFound", "GraphvizFailed",
-           "FORMATS"]
+__all__ = ["draw", "draw_dot", "save", "render_svg", "output_path", "GraphvizNotFound",
+           "GraphvizFailed", "GraphvizTimeout", "FORMATS", "DOT_TIMEOUT"]
 
 FORMATS = ("svg", "png", "pdf", "dot")
 """File formats :func:`save` writes, chosen by the file's suffix or ``format=``; the one list
@@ -27,9 +31,13 @@ INSTALL_HINT = ("Install Graphviz: `apt install graphviz` (Debian/Ubuntu), `brew
                 "(macOS) or `conda install -c conda-forge graphviz`. Saving to .dot works without "
                 "it.")
 
-DOT_TIMEOUT: Optional[float] = None
-"""Seconds one run of ``dot`` may take (None: no limit). ``circuitgrad serve`` sets it, so no
-diagram can hold a server thread for long; a run that overruns raises :class:`GraphvizFailed`."""
+
+DOT_TIMEOUT = 60.0
+"""Seconds the ``dot`` program may take to lay out one diagram (overridden by the environment
+variable ``CIRCUITGRAD_DOT_TIMEOUT`` or a ``timeout=`` argument). ``circuitgrad serve`` lowers it,
+so no diagram can hold a server thread for long; a run that overruns raises
+:class:`GraphvizTimeout`, a :class:`GraphvizFailed`."""
+TIMEOUT_VARIABLE = "CIRCUITGRAD_DOT_TIMEOUT"
 
 
 class GraphvizNotFound(RuntimeError):
@@ -40,11 +48,15 @@ class GraphvizFailed(RuntimeError):
     """Graphviz's ``dot`` program ran but could not render the diagram; the message is its error."""
 
 
+class GraphvizTimeout(GraphvizFailed):
+    """Graphviz's ``dot`` program took longer than the time limit and was stopped."""
+
+
 def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, precision: int = 4,
          highlight: Collection[Any] = (), highlight_path: Optional[Tuple[Any, Any]] = None,
          rankdir: str = "LR", title: Optional[str] = None,
          collapse: Union[None, bool, Collection[str]] = None, around: Any = None,
-         depth: Optional[int] = None, max_nodes: Optional[int] = None,
+         depth: Optional[int] = None, max_nodes: Optional[int] = DEFAULT_MAX_NODES,
          grads_for: Optional[Collection[Any]] = None, processed: Optional[Sequence[Any]] = None,
          active: Any = None, caption: Optional[str] = None,
          legend: bool = False) -> graphviz.Digraph:
@@ -65,13 +77,18 @@ def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, preci
         highlight_path: ``(from_node, to_node)``: highlight every wire on every path between them.
         rankdir: ``"LR"`` (left to right, the default), ``"TB"``, ``"RL"`` or ``"BT"``.
         title: text above the diagram.
-        collapse: draw named gates (``autograd.gate``) as one gate: True for all, or a
-            collection of gate names; the wires into a collapsed gate show its combined local
-            gradient. Default: each named gate is a labelled cluster of its primitive gates.
+        collapse: draw named gates (``autograd.gate``) as one gate: True for all, False for
+            none, or a collection of gate names (shell wildcards allowed, ``"neuron 0.*"``); the
+            wires into a collapsed gate show its combined local gradient. Default: the gates
+            that ask for it (the neurons and layers of ``autograd.nn``, whose weights are then
+            drawn inside the box) are collapsed, every other named gate is a labelled cluster
+            of its primitive gates.
         around: draw only the part of the graph near this node (see ``depth``).
         depth: keep nodes within this many wires of ``around`` (default: of the root).
-        max_nodes: keep at most this many boxes, nearest first. Left-out nodes are counted in a
-            dashed "more nodes not shown" box.
+        max_nodes: keep at most this many boxes, nearest the root first (default 300; None
+            for all). Left-out nodes are counted in a dashed "… N more nodes not shown" box.
+            Drawn from the root (no ``around``), only the boxes shown are built, so a capped
+            drawing of a million-node graph takes as long as one of a few hundred.
         grads_for: if given, only the wires carrying these nodes show their gradients.
         processed: if given, the gates whose chain-rule step has run, in step order: a wire
             shows its gradient only once the gate it feeds is among them (the root's output wire
@@ -97,6 +114,12 @@ def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, preci
     return digraph(body)
 
 
+def draw_dot(root: Any, **options: Any) -> graphviz.Digraph:
+    """The same drawing as :func:`draw`, under the name micrograd's lecture notebooks call
+    (``draw_dot(root)``), so they run unchanged; it shows in Jupyter as the diagram."""
+    return draw(root, **options)
+
+
 def digraph(body: List[str]) -> graphviz.Digraph:
     """A ``graphviz.Digraph`` of DOT body statements (from :mod:`viz.layout`).
 
@@ -116,33 +139,54 @@ def _as_digraph(root_or_digraph: Any, draw_options: dict) -> graphviz.Digraph:
     return draw(root_or_digraph, **draw_options)
 
 
-def _pipe(graph: Any, fmt: str) -> bytes:
+def dot_timeout(timeout: Optional[float] = None) -> Optional[float]:
+    """The time limit for one ``dot`` run: ``timeout``, else ``$CIRCUITGRAD_DOT_TIMEOUT``, else
+    :data:`DOT_TIMEOUT` (None there: no limit)."""
+    where = "timeout"
+    if timeout is None:
+        text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+        if not text:
+            return DOT_TIMEOUT
+        where = TIMEOUT_VARIABLE
+        try:
+            timeout = float(text)
+        except ValueError:
+            raise ValueError(f"{TIMEOUT_VARIABLE}={text!r} is not a number of seconds") from None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"{where} must be a positive number of seconds, got {timeout!r}")
+    return float(timeout)
+
+
+def _pipe(graph: Any, fmt: str, timeout: Optional[float] = None) -> bytes:
+    """Run ``dot -T<fmt>`` on the graph's source, within the time limit."""
+    limit = dot_timeout(timeout)
     try:
-        if DOT_TIMEOUT is None:
-            return graph.pipe(format=fmt, quiet=True)  # quiet: dot's stderr is never echoed
-        return subprocess.run(["dot", f"-T{fmt}"], input=graph.source.encode("utf-8"),
-                              capture_output=True, check=True, timeout=DOT_TIMEOUT).stdout
-    except subprocess.TimeoutExpired:
-        raise GraphvizFailed(f"Graphviz took more than {DOT_TIMEOUT:g} s to render the diagram as "
-                             f"{fmt.upper()}; draw fewer gates") from None
-    except (graphviz.ExecutableNotFound, FileNotFoundError):
+        result = subprocess.run(["dot", f"-T{fmt}"], input=graph.source.encode("utf-8"),
+                                capture_output=True, timeout=limit)
+    except FileNotFoundError:
         raise GraphvizNotFound(f"Graphviz's `dot` program was not found on PATH; it is needed to "
                                f"render {fmt.upper()}. {INSTALL_HINT}") from None
-    except subprocess.CalledProcessError as error:
-        detail = error.stderr.decode("utf-8", "replace") if isinstance(error.stderr, bytes) else (
-            error.stderr or "")
-        detail = " ".join(detail.split()) or f"exit status {error.returncode}"
+    except subprocess.TimeoutExpired:  # subprocess.run has killed dot and waited for it
+        raise GraphvizTimeout(
+            f"Graphviz's dot took longer than {limit:g} s to lay out the diagram and was stopped: "
+            f"draw less (max_nodes=..., depth=..., collapse=True) or allow more time with "
+            f"timeout=SECONDS or the environment variable {TIMEOUT_VARIABLE}") from None
+    if result.returncode != 0:
+        detail = " ".join(result.stderr.decode("utf-8", "replace").split())
         raise GraphvizFailed(f"Graphviz could not render the diagram as {fmt.upper()}: "
-                             f"{detail}") from None
+                             f"{detail or f'exit status {result.returncode}'}")
+    return result.stdout
 
 
-def render_svg(root_or_digraph: Any, **draw_options: Any) -> str:
-    """The diagram as SVG text (needs the ``dot`` program; raises :class:`GraphvizNotFound`)."""
-    return _pipe(_as_digraph(root_or_digraph, draw_options), "svg").decode("utf-8")
+def render_svg(root_or_digraph: Any, *, timeout: Optional[float] = None,
+               **draw_options: Any) -> str:
+    """The diagram as SVG text (needs the ``dot`` program; raises :class:`GraphvizNotFound`, or
+    :class:`GraphvizTimeout` after ``timeout`` seconds, see :func:`dot_timeout`)."""
+    return _pipe(_as_digraph(root_or_digraph, draw_options), "svg", timeout).decode("utf-8")
 
 
 def save(root_or_digraph: Any, path: Union[str, pathlib.Path], *, format: Optional[str] = None,
-         **draw_options: Any) -> pathlib.Path:
+         timeout: Optional[float] = None, **draw_options: Any) -> pathlib.Path:
     """Write the diagram of a node (or an already drawn Digraph) to a file.
 
     Args:
@@ -151,6 +195,8 @@ def save(root_or_digraph: Any, path: Union[str, pathlib.Path], *, format: Option
             Parent directories are created.
         format: the format when the suffix does not say it (the suffix is then added); a
             suffix that names another format is an error.
+        timeout: seconds ``dot`` may take (default :data:`DOT_TIMEOUT`, or
+            ``$CIRCUITGRAD_DOT_TIMEOUT``).
         **draw_options: options of :func:`draw` when a node is given.
 
     Returns:
@@ -160,10 +206,11 @@ def save(root_or_digraph: Any, path: Union[str, pathlib.Path], *, format: Option
         ValueError: the format is not one of svg, png, pdf, dot, or contradicts the suffix.
         GraphvizNotFound: the format needs the ``dot`` program and it is missing.
         GraphvizFailed: the ``dot`` program could not render the diagram.
+        GraphvizTimeout: the ``dot`` program took longer than ``timeout`` seconds.
     """
     path, fmt = output_path(path, format)
     graph = _as_digraph(root_or_digraph, draw_options)
-    data = graph.source.encode("utf-8") if fmt == "dot" else _pipe(graph, fmt)
+    data = graph.source.encode("utf-8") if fmt == "dot" else _pipe(graph, fmt, timeout)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path

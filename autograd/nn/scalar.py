@@ -9,6 +9,12 @@ Weights and biases start as in PyTorch's ``nn.Linear``: uniform on ``[-1/sqrt(ni
 drawn from :func:`autograd.rng.python_rng`, so ``autograd.manual_seed(0)`` before building a model
 gives the same numbers on every run (or pass ``seed=`` to use a private generator).
 
+Each call of a neuron runs inside a named gate (:func:`autograd.gate`) that owns its weights and
+bias, and each call of a layer inside another around its neurons' gates: ``neuron 1.3`` and
+``layer 1`` in an MLP. Both are drawn collapsed by default, so :func:`viz.draw` shows a model's
+graph as a few boxes, one per layer, instead of hundreds of weights; ``collapse=False`` or a
+list of gate names (wildcards allowed, ``collapse=["neuron 1.*"]``) expands them.
+
 Parameters are labelled by position, 0-based, so step-through text and diagrams can name them:
 a lone neuron has ``w0, w1, ..., b``; in a layer, weight ``k`` of neuron ``j`` is ``wj.k`` and its
 bias ``bj``; in an MLP, layer ``i`` adds a prefix: ``wi.j.k`` and ``bi.j``.
@@ -29,6 +35,7 @@ import random
 from typing import Callable, List, Optional, Sequence, Union
 
 from .. import rng as _rng
+from ..gates import gate
 from ..node import Node
 from ..value import Constant, Value, linear
 from .module import Module
@@ -116,7 +123,9 @@ class Neuron(Module):
         self._name_parameters("")
 
     def _name_parameters(self, position: str) -> None:
-        """Label weights ``w{position}k`` and the bias ``b{position}``, position like ``"1.3."``."""
+        """Label weights ``w{position}k`` and the bias ``b{position}``, position like ``"1.3."``;
+        the neuron's gate is called ``neuron {position}`` (``neuron`` alone)."""
+        self.gate_name = f"neuron {position.rstrip('.')}".rstrip()
         for k, w in enumerate(self.w):
             w.label = f"w{position}{k}"
         self.b.label = f"b{position.rstrip('.')}"
@@ -126,9 +135,10 @@ class Neuron(Module):
         return self._fire(_as_inputs(x, self.nin, "Neuron"))
 
     def _fire(self, x: List[Value]) -> Value:
-        act = linear(self.w, x, self.b)
-        activate = self._activate
-        return activate(act) if activate is not None else act
+        with gate(self.gate_name, collapse=True, owns=self):
+            act = linear(self.w, x, self.b)
+            activate = self._activate
+            return activate(act) if activate is not None else act
 
     def parameters(self) -> List[Value]:
         return self.w + [self.b]
@@ -159,6 +169,7 @@ class Layer(Module):
         self._name_parameters("")
 
     def _name_parameters(self, position: str) -> None:
+        self.gate_name = f"layer {position.rstrip('.')}".rstrip()
         for j, neuron in enumerate(self.neurons):
             neuron._name_parameters(f"{position}{j}.")
 
@@ -168,7 +179,8 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def _fire(self, x: List[Value]) -> List[Value]:
-        return [neuron._fire(x) for neuron in self.neurons]
+        with gate(self.gate_name, collapse=True, owns=self):
+            return [neuron._fire(x) for neuron in self.neurons]
 
     def parameters(self) -> List[Value]:
         return [p for neuron in self.neurons for p in neuron.parameters()]

@@ -101,13 +101,16 @@ def test_svm_hinge_s_cat_branches(drawn):
     lecture = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(lecture)
     loss = lecture.svm_hinge()
-    dot = drawn(loss, collapse=True)
-    group = dot.by_label("s = W x")
+    dot = drawn(loss)  # each score is its own gate, drawn collapsed by default
+    group = dot.by_label("s_cat = W_cat·x")
     cat = {dst: grads(dot, a) for s, dst, a in dot.edges
            if s == group and "s_cat" in a["label"]}
     assert sorted(cat.values()) == [["-1"], ["0"]]
-    # x0 -> the group: the sum over the members' uses = W_car,0 * 1 + W_cat,0 * (-1) + 0.
-    assert grads(dot, wire(dot, leaf_id(dot, "x0"), group)) == ["0.9"]
+    # x0 fans out to the three score gates: W_car,0 * 1, W_cat,0 * (-1), W_frog,0 * 0; sum 0.9.
+    x0 = leaf_id(dot, "x0")
+    assert [grads(dot, wire(dot, x0, dot.by_label(f"s_{c} = W_{c}·x")))
+            for c in ("car", "cat", "frog")] == [["2.1"], ["-1.2"], ["0"]]
+    assert "grad 0.9" in dot.nodes[x0]["label"]
 
 
 def test_collapsed_group_wire_is_combined_local_times_output_grad(drawn):
