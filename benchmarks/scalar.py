@@ -10,11 +10,11 @@ so that a slow moment of the machine hits both):
 
 1. One MLP training step, each library with its own ``nn.MLP(2, [16, 16, 1])``: forward on a batch
    of 100 points, max-margin loss ``mean(relu(1 - y * score)) + alpha * sum(p * p)``, backward,
-   SGD update. Goal: ours <= 0.2 x micrograd. circuitgrad's neuron is one ``w·x+b`` gate, so this
+   SGD update. Goal: ours <= 0.1 x micrograd. circuitgrad's neuron is one ``w·x+b`` gate, so this
    also measures the smaller graph.
 2. The same step written with the scalar operators only (``+ * relu``), so that both libraries
-   build exactly the same graph. Goal: ours <= 0.5 x micrograd.
-3. Memory per node of that same graph (tracemalloc). Goal: ours <= 1/3 of micrograd.
+   build exactly the same graph. Goal: ours <= 0.3 x micrograd.
+3. Memory per node of that same graph (tracemalloc). Goal: ours <= 1/4 of micrograd.
 4. Backward through chains of 10^3 .. 10^6 nodes: time per node must stay flat (linear growth;
    goal: the largest chain costs at most 2 x the smallest per node). micrograd's recursive
    topological sort is tried with the default recursion limit and its RecursionError reported.
@@ -56,9 +56,9 @@ LEARNING_RATE = 0.01
 REPEATS = 7
 CHAIN_LENGTHS = (10**3, 10**4, 10**5, 10**6)
 
-GOAL_NN_STEP = 0.2
-GOAL_SAME_GRAPH = 0.5
-GOAL_MEMORY = 1 / 3
+GOAL_NN_STEP = 0.1
+GOAL_SAME_GRAPH = 0.3
+GOAL_MEMORY = 1 / 4
 GOAL_FLATNESS = 2.0
 
 

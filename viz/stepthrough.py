@@ -219,7 +219,7 @@ def _fresh_pass(root: Any, collapse: Any) -> Iterator[_Pass]:
     saved = [node.grad for node in nodes]
     try:
         for node in nodes:
-            node.grad = node._zero_grad
+            node.zero_grad()
         steps = list(root.backward_steps())
         names = steps[0].names if steps and steps[0].names is not None else node_names(
             root, nodes)
