@@ -99,6 +99,9 @@ def test_wires_between_layers_carry_the_hidden_units_gradients(drawn):
     grads = [dot.colored(attrs, GRAD_COLOR) for src, dst, attrs in dot.edges
              if (src, dst) == (first, second)]
     assert grads == [[f"{h.grad:.4g}"] for h in hidden]
+    names = [attrs["label"].split(" = ")[0].split(">")[-1] for src, dst, attrs in dot.edges
+             if (src, dst) == (first, second)]
+    assert names == ["h0.0", "h0.1", "h0.2"] == [h.label for h in hidden]
 
 
 def test_model_gates_expand_on_request(drawn):
