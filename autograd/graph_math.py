@@ -102,9 +102,14 @@ def pow_slope(x: Any, p: Any) -> Any:
 
 
 def xlogy(x: Any, y: Any, what: str = "x * log(y)") -> Any:
-    """x log(y) as gates; 0 where x is 0 everywhere (d(0 ** b)/db = 0, as for numbers)."""
-    if not np.any(np.asarray(x.data)):
+    """x log(y) as gates; 0 where x is 0 (d(0 ** b)/db = 0, as for numbers): there y is replaced
+    by the constant 1, so no log of 0 is taken and the entry stays 0 when differentiated again."""
+    zero = np.equal(x.data, 0.0)
+    if np.all(zero):
         return 0.0
+    if np.any(zero):
+        keep = _constant(y, (~zero).astype(y.data.dtype))
+        y = y * keep + (1.0 - keep)
     return x * y.log()
 
 
@@ -153,6 +158,8 @@ def matmul(a: Any, b: Any) -> Any:
 
 
 def _swap_last(x: Any) -> Any:
+    if x.ndim == 2:
+        return x.transpose()  # no axes to invert when its gradient is taken
     axes = list(range(x.ndim))
     axes[-1], axes[-2] = axes[-2], axes[-1]
     return x.transpose(tuple(axes))

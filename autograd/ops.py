@@ -10,7 +10,8 @@ The backward walk (:mod:`autograd.walk`) never names an op: adding an op means a
 Two kinds of row:
 
 * **Elementwise** rows give ``partials``: one rule per input, ``partial(m, out, *xs, **params)``,
-  the local gradient d out / d x_i at the forward values. For a Value these are the floats stored
+  the local gradient d out / d x_i at the forward values (or just the number, where it is a
+  constant: the 1 and -1 of ``a - b``). For a Value these are the floats stored
   on the node as ``.local_grads`` (the numbers a circuit diagram writes on its wires); for a
   Tensor, arrays or numbers that broadcast against ``out`` (the walk sums each product back to its
   input's shape, so no rule deals with broadcasting). A rule is evaluated only for an input that
@@ -32,11 +33,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
+from . import conv_math
+
 __all__ = ["Op", "ELEMENTWISE", "STRUCTURAL", "VARIADIC", "ALL_OPS", "by_name",
            "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "POW_VALUE", "EXP", "LOG", "TANH", "SIGMOID",
            "RELU", "ABS", "SQRT", "SIN", "COS", "SUM", "LINEAR",
            "MATMUL", "TRANSPOSE", "RESHAPE", "REDUCE_SUM", "MEAN", "MAX", "INDEX", "LOGSUMEXP",
-           "SUM_SQUARES", "EXPAND", "SCATTER"]
+           "SUM_SQUARES", "EXPAND", "SCATTER", "CONVOLUTION", "CONV2D", "CONV2D_BIAS",
+           "MAX_POOL2D", "AVG_POOL2D"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,7 +51,8 @@ class Op:
         name: identifier, unique in the table, e.g. ``"mul"``.
         symbol: what the gate shows in a diagram and what ``node.op`` returns, e.g. ``"*"``.
         forward: ``forward(m, *xs, **params) -> out``.
-        partials: elementwise rows: one rule per input, ``partial(m, out, *xs, **params)``.
+        partials: elementwise rows: one rule per input, ``partial(m, out, *xs, **params)``, or
+            the number itself where the local gradient is a constant (1 and -1 for ``a - b``).
         vjp: structural rows: one rule per input, ``vjp(m, g, out, *xs, **params)``.
         variadic_partials: the n-ary scalar rows: ``rule(m, out, *xs) -> one partial per input``.
         math: the local-gradient rule in words (captions, docs, ``help()`` of the method).
@@ -94,7 +99,11 @@ class Op:
 
     def kwargs(self, params: tuple) -> Dict[str, Any]:
         """A node's ``params`` tuple as the keyword arguments of this row's rules."""
-        return dict(zip(self.params, params)) if params else {}
+        if not params:
+            return {}
+        if len(params) == 1:
+            return {self.params[0]: params[0]}
+        return dict(zip(self.params, params))
 
     def local_grads(self, m: Any, out: Any, xs: Sequence[Any], params: tuple = (),
                     needed: Optional[Sequence[bool]] = None) -> tuple:
@@ -104,8 +113,8 @@ class Op:
             return variadic(m, out, *xs)
         kw = self.kwargs(params)
         if needed is None:
-            return tuple(rule(m, out, *xs, **kw) for rule in self.partials)
-        return tuple(rule(m, out, *xs, **kw) if wanted else None
+            needed = (True,) * len(self.partials)
+        return tuple((rule if type(rule) is float else rule(m, out, *xs, **kw)) if wanted else None
                      for rule, wanted in zip(self.partials, needed))
 
     def describe(self, names: Sequence[str], params: tuple = (),
@@ -138,12 +147,12 @@ def by_name(name: str) -> Op:
 # Elementwise rows. One rule per input; ``# d ...`` gives the math each rule implements.
 # ---------------------------------------------------------------------------------------------
 ADD = Op("add", "+", forward=lambda m, a, b: m.add(a, b),
-         partials=(lambda m, out, a, b: 1.0,    # d(a+b)/da = 1
-                   lambda m, out, a, b: 1.0),   # d(a+b)/db = 1
+         partials=(1.0,    # d(a+b)/da = 1
+                   1.0),   # d(a+b)/db = 1
          math="d(a+b)/da = 1, d(a+b)/db = 1", formula="{0} + {1}", operator="add")
 SUB = Op("sub", "-", forward=lambda m, a, b: m.sub(a, b),
-         partials=(lambda m, out, a, b: 1.0,    # d(a-b)/da = 1
-                   lambda m, out, a, b: -1.0),  # d(a-b)/db = -1
+         partials=(1.0,     # d(a-b)/da = 1
+                   -1.0),   # d(a-b)/db = -1
          math="d(a-b)/da = 1, d(a-b)/db = -1", formula="{0} - {1}", operator="sub")
 MUL = Op("mul", "*", forward=lambda m, a, b: m.mul(a, b),
          partials=(lambda m, out, a, b: b,      # d(ab)/da = b
@@ -154,8 +163,8 @@ DIV = Op("div", "/", forward=lambda m, a, b: m.div(a, b, "a / b"),
                    lambda m, out, a, b: -m.div(out, b, "(a/b) / b")),      # d(a/b)/db = -a/b^2
          math="d(a/b)/da = 1/b, d(a/b)/db = -a/b^2", formula="{0} / {1}", operator="truediv")
 NEG = Op("neg", "*-1", forward=lambda m, x: -x,
-         partials=(lambda m, out, x: -1.0,),    # d(-x)/dx = -1
-         math="d(-x)/dx = -1", formula="-{0}", operator="neg")
+         partials=(-1.0,),    # d(-x)/dx = -1
+         math="d(-x)/dx = -1", formula="{0} * -1", operator="neg")  # as the *-1 gate reads
 POW = Op("pow", "**", forward=lambda m, x, *, p: m.pow(x, p),
          partials=(lambda m, out, x, *, p: m.pow_slope(x, p),),  # d x^p = p x^(p-1)
          math="d(x^p)/dx = p x^(p-1)  (p a number)", formula="{0} ** {p}", params=("p",))
@@ -265,8 +274,77 @@ SCATTER = Op("scatter", "scatter", forward=lambda m, x, *, key, shape: m.scatter
              vjp=(lambda m, g, out, x, *, key, shape: m.index(g, key),),
              math="d scatter(x)/dx = g at the entries x was put into", params=("key", "shape"))
 
+
+# ---------------------------------------------------------------------------------------------
+# Convolutional nets (CS231n assignment 2), NCHW with weights (F, C, HH, WW). The rules are
+# numpy kernels (:mod:`autograd.conv_math`: im2col and one matrix product; the input gradient by
+# col2im), first-order only: create_graph=True through one of these gates raises, naming it.
+#   conv2d: dx = full convolution of g with the kernel rotated 180 degrees; dw = correlation of
+#     the padded x with g; db = g summed over N, H, W.
+#   max_pool2d: g routed to the entry that won each window, split evenly among ties (as the
+#     max row splits them; PyTorch gives all to one).   avg_pool2d: g / (kh kw) over each window.
+# ---------------------------------------------------------------------------------------------
+_CONV_MATH = ("dx = full convolution of g with the 180-degree-rotated kernel (col2im of w^T g); "
+              "dw = correlation of the padded x with g")
+
+
+def _grad_x(m, g, out, x, w, *b, stride, padding):
+    return conv_math.conv2d_grad_x(g, w, x.shape, stride, padding)
+
+
+def _grad_w(m, g, out, x, w, *b, stride, padding):
+    return conv_math.conv2d_grad_w(g, x, w.shape, stride, padding)
+
+
+def _grad_b(m, g, out, x, w, b, *, stride, padding):
+    return g.sum(axis=(0, 2, 3))
+
+
+def _conv_bias(m, x, w, b, *, stride, padding):
+    out = conv_math.conv2d(x, w, stride, padding)
+    out += b.reshape(1, -1, 1, 1)
+    return out
+
+
+CONV2D = Op("conv2d", "conv2d",
+            forward=lambda m, x, w, *, stride, padding: conv_math.conv2d(x, w, stride, padding),
+            vjp=(_grad_x, _grad_w),
+            math=_CONV_MATH,
+            formula="conv2d({0}, {1})",
+            params=("stride", "padding"),
+            higher_order=False)
+
+CONV2D_BIAS = Op("conv2d_bias", "conv2d",
+                 forward=_conv_bias,
+                 vjp=(_grad_x, _grad_w, _grad_b),
+                 math=_CONV_MATH + "; db = g summed over N, H, W",
+                 formula="conv2d({0}, {1}) + {2}",
+                 params=("stride", "padding"),
+                 higher_order=False)
+
+MAX_POOL2D = Op("max_pool2d", "maxpool",
+                forward=lambda m, x, *, kernel, stride: conv_math.max_pool2d(x, kernel, stride),
+                vjp=(lambda m, g, out, x, *, kernel, stride: conv_math.max_pool2d_grad(
+                    g, out, x, kernel, stride),),
+                math="dx = g routed to the maximum of each window (split evenly among ties)",
+                formula="maxpool({0})",
+                params=("kernel", "stride"),
+                higher_order=False)
+
+AVG_POOL2D = Op("avg_pool2d", "avgpool",
+                forward=lambda m, x, *, kernel, stride: conv_math.avg_pool2d(x, kernel, stride),
+                vjp=(lambda m, g, out, x, *, kernel, stride: conv_math.avg_pool2d_grad(
+                    g, x.shape, kernel, stride),),
+                math="dx = g / (kh kw) spread over each window's entries",
+                formula="avgpool({0})",
+                params=("kernel", "stride"),
+                higher_order=False)
+
+CONVOLUTION = (CONV2D, CONV2D_BIAS, MAX_POOL2D, AVG_POOL2D)
+
+
 STRUCTURAL = (MATMUL, TRANSPOSE, RESHAPE, REDUCE_SUM, MEAN, MAX, INDEX, LOGSUMEXP,
-              SUM_SQUARES, EXPAND, SCATTER)
+              SUM_SQUARES, EXPAND, SCATTER) + CONVOLUTION
 ALL_OPS = ELEMENTWISE + VARIADIC + STRUCTURAL
 
 _BY_NAME = {op.name: op for op in ALL_OPS}

@@ -72,43 +72,32 @@ def _make(op: ops.Op, inputs: tuple, data: float, local_grads: tuple,
 
 
 def _apply(op: ops.Op, inputs: tuple, params: tuple = ()) -> "Value":
-    """The gate ``op(*inputs)``: its forward value and, at once, its local gradients.
+    """The gate ``op(*inputs, *params)``: its forward value and, at once, its local gradients.
 
     A local gradient is computed for every input but a :class:`Constant` (the 2 in ``2 ** x``
-    needs no d/d2, which would be 2^x ln 2 and, for a negative base, undefined). One- and
-    two-input rows without parameters, nearly every gate, take a short path.
+    needs no d/d2, which would be 2^x ln 2 and, for a negative base, undefined). The operators
+    take the shorter path of :meth:`Value._gate_maker`; this one serves rows with parameters
+    (``x ** 2``) and the variadic ones.
     """
-    m = scalar_math
-    rules = op.partials
-    if rules is not None and not params:
-        if len(inputs) == 2:
-            a, b = inputs
-            x, y = a.data, b.data
-            out = op.forward(m, x, y)
-            return _make(op, inputs, out,
-                         (None if a.is_constant else rules[0](m, out, x, y),
-                          None if b.is_constant else rules[1](m, out, x, y)))
-        if len(inputs) == 1:
-            x = inputs[0].data
-            out = op.forward(m, x)
-            return _make(op, inputs, out, (rules[0](m, out, x),))
     if op.vjp is not None:
         raise TypeError(f"the {op.name!r} gate works on Tensors, not on scalar Values")
-    kw = op.kwargs(params)
-    if rules is not None and len(inputs) == 1:  # x ** p
+    m = scalar_math
+    if len(inputs) == 1 and op.partials is not None:  # x ** p: the common case, kept short
         x = inputs[0].data
+        kw = op.kwargs(params)
         out = op.forward(m, x, **kw)
-        return _make(op, inputs, out, (rules[0](m, out, x, **kw),), params)
+        (rule,) = op.partials
+        return _make(op, inputs, out,
+                     (rule if type(rule) is float else rule(m, out, x, **kw),), params)
     xs = [x.data for x in inputs]
-    out = op.forward(m, *xs, **kw)
-    if rules is None:
+    out = op.forward(m, *xs, **op.kwargs(params))
+    if op.partials is None:
         local_grads = op.variadic_partials(m, out, *xs)
         if Constant in map(type, inputs):
             local_grads = tuple(None if x.is_constant else local
                                 for x, local in zip(inputs, local_grads))
     else:
-        local_grads = tuple(None if x.is_constant else rule(m, out, *xs, **kw)
-                            for rule, x in zip(rules, inputs))
+        local_grads = op.local_grads(m, out, xs, params, [not x.is_constant for x in inputs])
     return _make(op, inputs, out, local_grads, params)
 
 
@@ -166,13 +155,30 @@ class Value(Node):
 
     @staticmethod
     def _gate_maker(op: ops.Op):
-        """``make(*inputs)`` for a row without parameters, its rules bound once."""
+        """``make(*inputs)`` for a row without parameters, its rules bound once (a constant
+        local gradient, as the 1s of ``+``, shares one tuple between all its gates)."""
         if op.structural:
             return None
         m = scalar_math
         forward = op.forward
-        if op.arity == 2:
-            first, second = op.partials
+        rules = op.partials
+        if rules is not None and op.arity == 2 and all(type(r) is float for r in rules):
+            shared = rules
+            first, second = rules
+
+            def make(a, b):
+                out = forward(m, a.data, b.data)
+                if a.is_constant or b.is_constant:
+                    return _make(op, (a, b), out, (None if a.is_constant else first,
+                                                   None if b.is_constant else second))
+                return _make(op, (a, b), out, shared)
+        elif rules is not None and op.arity == 1 and type(rules[0]) is float:
+            shared = rules
+
+            def make(a):
+                return _make(op, (a,), forward(m, a.data), shared)
+        elif op.arity == 2:
+            first, second = rules
 
             def make(a, b):
                 x, y = a.data, b.data
@@ -181,7 +187,7 @@ class Value(Node):
                              (None if a.is_constant else first(m, out, x, y),
                               None if b.is_constant else second(m, out, x, y)))
         elif op.arity == 1:
-            (rule,) = op.partials
+            (rule,) = rules
 
             def make(a):
                 x = a.data
@@ -210,6 +216,8 @@ class Value(Node):
     __rmatmul__ = __matmul__
 
     def _seed(self, gradient) -> float:
+        if isinstance(gradient, Value):  # a seed with a graph stays a node, as for a Tensor
+            return gradient if gradient.inputs else gradient.data
         return 1.0 if gradient is None else _as_float(gradient, "backward(gradient)")
 
     @classmethod

@@ -24,6 +24,7 @@ them, so a diagram never applies the chain rule again.
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import graph_math, scalar_math
@@ -258,11 +259,17 @@ def run_backward(root: "Node", gradient: Any = None, record: bool = False) -> No
     if not root.inputs:
         root.grad = _leaf_seed(root, gradient)
         return
-    if root._math is scalar_math:
-        _run_scalar(root, gradient)
-        return
-    for _ in _walk(root, gradient, _Grads(on_nodes=True, record=record)):
-        pass
+    collecting = gc.isenabled()
+    gc.disable()  # the pass makes no reference cycles: nothing for the collector to find
+    try:
+        if root._math is scalar_math:
+            _run_scalar(root, gradient)
+        else:
+            for _ in _walk(root, gradient, _Grads(on_nodes=True, record=record)):
+                pass
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _run_scalar(root: "Node", gradient: Any) -> None:
@@ -279,7 +286,19 @@ def _run_scalar(root: "Node", gradient: Any) -> None:
     root.grad = root._seed(gradient)
     for node in order:
         g = node.grad
-        sent = [None if local is None else local * g for local in node.local_grads]
+        local_grads = node.local_grads
+        if len(local_grads) == 2:  # most gates: spelled out, no loop
+            first, second = local_grads
+            a, b = node.inputs
+            first = None if first is None else first * g
+            second = None if second is None else second * g
+            if first is not None:
+                a.grad += first
+            if second is not None:
+                b.grad += second
+            node.input_grads = (first, second)
+            continue
+        sent = [None if local is None else local * g for local in local_grads]
         for x, product in zip(node.inputs, sent):
             if product is not None:
                 x.grad += product
@@ -293,15 +312,16 @@ def _leaf_seed(root: "Node", gradient: Any) -> Any:
 
 def steps(root: "Node", gradient: Any = None) -> Iterator["BackwardStep"]:
     """The pass of :func:`run_backward`, one gate at a time; each step is applied when reached."""
-    from .steps import BackwardStep
+    from .steps import BackwardStep, node_names
 
     if not root.inputs:
         root.grad = _leaf_seed(root, gradient)
         return
+    names = node_names(root)  # one name per node, shared by every step's text
     for index, total, node, g, contributions in _walk(root, gradient,
                                                       _Grads(on_nodes=True, record=True,
                                                              adopt=False)):
-        yield BackwardStep(index, total, node, g, contributions)
+        yield BackwardStep(index, total, node, g, contributions, names)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,6 +400,10 @@ def grad(output: "Node", inputs: Union["Node", Sequence["Node"]], grad_output: A
         g = grads.found.get(id(x))
         if g is None:
             if not allow_unused:
+                if not x.requires_grad:
+                    raise ValueError(f"grad(): input {k} ({x!r:.60}) takes no gradient: it is a "
+                                     f"Constant or a Tensor made with requires_grad=False (pass "
+                                     f"allow_unused=True to get None for it)")
                 raise ValueError(f"grad(): input {k} ({x!r:.60}) is not used in the graph of the "
                                  f"output (pass allow_unused=True to get None for it)")
             results.append(None)

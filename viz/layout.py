@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Collection, Dict, List, Optional, Sequence, Set, Tuple, Union
 
+from autograd.steps import gate_expression, node_names
+
 from .graph import (DEFAULT_MAX_NODES, Circuit, Unit, Wire, build_circuit, omitted_note,
                     path_nodes, select)
 from .labels import (escape_html, format_gradient, format_quantity, gate_symbol, is_constant,
@@ -46,6 +48,8 @@ GROUP_FILL = "#e6eefc"
 ROLE_COLOR = "#444444"
 OPERAND_ROLES = {"-": ("+", "−"), "/": ("num", "den"), "**": ("base", "exp")}
 """Marks at the arrowheads of a non-commutative gate's two wires, so ``a - b`` is unambiguous."""
+MAX_INNER_LINES = 8
+"""A collapsed gate in a step-through lists at most this many of its inner gates."""
 LAYOUT_LIMITS = "nslimit=5 nslimit1=5 searchsize=30"
 """Bounds on Graphviz's network-simplex passes (iterations per node, edges searched): small
 diagrams lay out exactly as without them, while a gate that fans out to 80 others took 4.6 s
@@ -126,8 +130,11 @@ class _Writer:
     def __init__(self, circuit: Circuit, *, show_grads: bool, local_grads: bool, precision: int,
                  grads_for: Optional[Set[int]], progress: Optional[Progress],
                  products: Dict[int, List[Any]], highlighted: Set[int], path: Set[int],
-                 active: Any):
+                 active: Any, arrivals: Optional[Dict[int, int]] = None,
+                 inner: bool = False):
         self.circuit = circuit
+        self.arrivals = arrivals
+        self.inner = inner
         self.precision = precision
         self.local_grads = local_grads
         self.grads_visible = show_grads and (grads_for is not None or progress is not None
@@ -138,6 +145,7 @@ class _Writer:
         self.highlighted = highlighted
         self.path = path
         self.active = active
+        self.names = node_names(circuit.root, circuit.order)
         self.wires_from: Dict[str, List[Wire]] = {}
         for wire in circuit.wires:
             self.wires_from.setdefault(wire.src.uid, []).append(wire)
@@ -174,25 +182,33 @@ class _Writer:
             return all(self.progress.ran(consumer) for consumer, _ in wire.uses)
         return True
 
+    def _arrival(self, wire: Wire) -> int:
+        """The step after which the wire's gradient is known (0: before any step)."""
+        arrivals = self.arrivals or {}
+        if wire.dst is None:
+            return arrivals.get(id(wire.node), 0)
+        return max((arrivals.get(id(consumer), 0) for consumer, _ in wire.uses), default=0)
+
     def _grad_font(self, text: str, shown: bool, size: str = "") -> str:
         color = GRAD_COLOR if shown else HIDDEN_COLOR
         size = f' point-size="{size}"' if size else ""
         return f'<font color="{color}"{size}>{escape_html(text)}</font>'
 
     # Numbers on wires.
+    def name(self, node: Any) -> str:
+        """The node's name, as the step texts call it (:func:`autograd.steps.node_names`)."""
+        return self.names.get(id(node), "")
+
     def _output_tag(self, unit: Unit, node: Any) -> str:
-        """How a wire out of ``unit`` is named: the node's label, or ``out k`` for output k of a
-        collapsed gate with several outputs (the tags its local gradients refer to)."""
-        if node.label or unit.kind != "group" or len(unit.outputs) < 2:
-            return node.label
-        return f"out {unit.outputs.index(node)}"
+        """How a wire out of ``unit`` is named (the tags a group's local gradients refer to)."""
+        return self.name(node)
 
     def wire_label(self, wire: Wire) -> str:
         node = wire.node
         p = self.precision
         value = f'<font color="{VALUE_COLOR}">{escape_html(format_quantity(node.data, p))}</font>'
         name = ""
-        if wire.src.kind in ("gate", "group") and (wire.dst is not None or not node.label):
+        if wire.src.kind in ("gate", "group") and wire.dst is not None:
             name = self._output_tag(wire.src, node)
         if name:
             value = f'<font color="{NAME_COLOR}">{escape_html(name)} = </font>{value}'
@@ -201,7 +217,7 @@ class _Writer:
         if grad is not None:
             lines.append(self._grad_font(format_gradient(grad, p), self._arrived(wire)))
         if self.local_grads and wire.local is not None:
-            lines.append(f'<font color="{LOCAL_COLOR}" point-size="10">'
+            lines.append(f'<font color="{LOCAL_COLOR}" point-size="11">'
                          f'{escape_html(self._local_text(wire))}</font>')
         return "<" + "<br/>".join(lines) + ">"
 
@@ -221,7 +237,8 @@ class _Writer:
         its wires' gradients) or that is the root itself (its value and gradient); else None."""
         node = unit.node
         p = self.precision
-        name = f'<font point-size="18">{escape_html(node.label)}</font>' if node.label else ""
+        label = self.name(node)
+        name = f'<font point-size="18">{escape_html(label)}</font>' if label else ""
         wires = self.wires_from.get(unit.uid, [])
         if node is self.circuit.root:
             lines = [name] if name else []
@@ -249,6 +266,11 @@ class _Writer:
             attrs.update(color=quote(HIGHLIGHT_COLOR), penwidth="3",
                          fontcolor=quote(HIGHLIGHT_COLOR) if unit.kind in ("leaf", "constant")
                          else quote("black"))
+        if self.arrivals is not None:
+            attrs["id"] = quote(unit.uid)
+            wires = self.wires_from.get(unit.uid, [])
+            if unit.kind == "leaf" and len(wires) > 1:  # its total gradient, under its name
+                attrs["class"] = quote(f"arrive-{max(self._arrival(w) for w in wires)}")
         return f"{unit.uid} [{' '.join(f'{k}={v}' for k, v in attrs.items())}]"
 
     def _unit_attrs(self, unit: Unit) -> Dict[str, str]:
@@ -257,17 +279,20 @@ class _Writer:
             label = self._leaf_label(unit)
             if label is not None:
                 return {"label": label, "shape": "plaintext"}
-            if node.label:
-                return {"label": quote(node.label), "shape": "plaintext", "fontsize": "18"}
+            if self.name(node):
+                return {"label": quote(self.name(node)), "shape": "plaintext", "fontsize": "18"}
             return {"label": '""', "shape": "point", "width": "0.08"}
         if unit.kind == "constant":
             return {"label": quote(format_quantity(node.data, self.precision)),
                     "shape": "plaintext", "fontcolor": quote(NAME_COLOR)}
         if unit.kind == "group":
-            owns = len(unit.gate.owned()) if hasattr(unit.gate, "owned") else 0
-            name = unit.gate.name + (f"\n{owns:,} parameter{'s' if owns != 1 else ''}" if owns
-                                     else "")
-            return {"label": quote(name), "shape": "box", "style": '"rounded,filled"',
+            if self.inner:
+                label = self._inner_label(unit)
+            else:
+                owns = len(unit.gate.owned()) if hasattr(unit.gate, "owned") else 0
+                label = quote(unit.gate.name + (
+                    f"\n{owns:,} parameter{'s' if owns != 1 else ''}" if owns else ""))
+            return {"label": label, "shape": "box", "style": '"rounded,filled"',
                     "fillcolor": quote(GROUP_FILL), "fontsize": "16", "margin": '"0.2,0.1"'}
         symbol = gate_symbol(node, unit.folded, self.precision)
         attrs = {"label": quote(symbol), "style": "filled", "fillcolor": quote(GATE_FILL)}
@@ -277,6 +302,19 @@ class _Writer:
         else:
             attrs.update(shape="box", style='"rounded,filled"')
         return attrs
+
+    def _inner_label(self, unit: Unit) -> str:
+        """A collapsed gate's name over its inner gates (``a = w * x`` ...): the step-through's
+        captions walk through them, so their names must be on the picture."""
+        members = unit.members
+        shown = members if len(members) <= MAX_INNER_LINES else members[:MAX_INNER_LINES - 1]
+        lines = [f"{self.name(m)} = {gate_expression(m, self.precision, self.names)}"
+                 for m in shown]
+        if len(shown) < len(members):
+            lines.append(f"… {len(members) - len(shown)} more gates")
+        inner = "".join(f'{escape_html(line)}<br align="left"/>' for line in lines)
+        return (f'<<font point-size="16">{escape_html(unit.gate.name)}</font><br/>'
+                f'<font point-size="11" color="{NAME_COLOR}">{inner}</font>>')
 
     # Arrows.
     @staticmethod
@@ -298,6 +336,8 @@ class _Writer:
                          labelfontcolor=quote(ROLE_COLOR), labeldistance="1.6", labelangle="-35")
         if cut:
             attrs["style"] = "dashed"
+        if self.arrivals is not None:
+            attrs["class"] = quote(f"arrive-{self._arrival(wire)} into-{dst}")
         on_path = id(wire.node) in self.path and (
             id(wire.consumer) in self.path if wire.consumer is not None
             else id(wire.node) in self.path)
@@ -306,6 +346,19 @@ class _Writer:
         elif self.active is not None and any(c is self.active for c, _ in wire.uses):
             attrs.update(color=quote("#b8860b"), penwidth="2.5")
         return f"{src} -> {dst} [{' '.join(f'{k}={v}' for k, v in attrs.items())}]"
+
+
+LEGEND = ((VALUE_COLOR, "value"), (GRAD_COLOR, "gradient d out / d wire"),
+          (LOCAL_COLOR, "local gradient d gate / d input"))
+"""What the colours of the numbers mean (the step-through page shows the same legend)."""
+
+
+def _legend(local_grads: bool) -> str:
+    """One line of coloured squares and their meanings, for an HTML-like label."""
+    entries = LEGEND if local_grads else LEGEND[:2]
+    items = "&#160;&#160;&#160;".join(f'<font color="{color}">&#9632;</font> {escape_html(text)}'
+                                     for color, text in entries)
+    return f'<font point-size="13">{items}</font><br align="left"/>'
 
 
 def _html_lines(text: str, size: int, bold: bool = False, face: str = "",
@@ -385,7 +438,7 @@ def dot_lines(root: Any, *, show_grads: bool = True, local_grads: bool = False,
               max_nodes: Optional[int] = DEFAULT_MAX_NODES,
               grads_for: Optional[Collection[Any]] = None,
               processed: Optional[Sequence[Any]] = None, active: Any = None,
-              caption: Optional[str] = None) -> List[str]:
+              caption: Optional[str] = None, legend: bool = False) -> List[str]:
     """The statements of the diagram's DOT body, one per line (see :func:`viz.draw` for options)."""
     if not hasattr(root, "inputs"):
         raise TypeError(f"draw() needs a node (a Value or Tensor), got {type(root).__name__}")
@@ -398,7 +451,7 @@ def dot_lines(root: Any, *, show_grads: bool = True, local_grads: bool = False,
                          local_grads=local_grads, precision=precision, highlight=highlight,
                          highlight_path=highlight_path, rankdir=rankdir, title=title,
                          around=around, depth=depth, max_nodes=max_nodes, grads_for=grads_for,
-                         progress=progress, active=active, caption=caption)
+                         progress=progress, active=active, caption=caption, legend=legend)
 
 
 def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: bool = False,
@@ -408,10 +461,18 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
                   max_nodes: Optional[int] = None, grads_for: Optional[Collection[Any]] = None,
                   progress: Optional[Progress] = None, active: Any = None,
                   caption: Optional[str] = None, caption_columns: int = 0,
-                  products: Optional[Dict[int, List[Any]]] = None) -> List[str]:
+                  products: Optional[Dict[int, List[Any]]] = None, legend: bool = False,
+                  arrivals: Optional[Dict[int, int]] = None, inner: bool = False) -> List[str]:
     """:func:`dot_lines` for an already built circuit; the step-through draws every frame of one
     circuit this way, sharing ``products`` (``id(gate) -> branch_products``) between frames and
-    padding every caption to ``caption_columns`` characters."""
+    padding every caption to ``caption_columns`` characters.
+
+    ``arrivals`` (``id(gate) -> k`` for step k) is for the step-through page, which draws one
+    diagram for all its frames: every unit gets its uid as SVG id, and every wire (and fanned-out
+    input) with a gradient the SVG classes ``arrive-K`` (its gradient is known after step K) and
+    ``into-ID`` (the DOT id it feeds), so the page can show each frame by hiding text. ``inner``
+    lists inside each collapsed gate the inner gates the step-through's captions name.
+    """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
     if not isinstance(precision, int) or precision < 1:
@@ -428,14 +489,19 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
     writer = _Writer(circuit, show_grads=show_grads, local_grads=local_grads,
                      precision=precision, grads_for=_ids(grads_for), progress=progress,
                      products={} if products is None else products,
-                     highlighted=_ids(highlight) or set(), path=path, active=active)
+                     highlighted=_ids(highlight) or set(), path=path, active=active,
+                     arrivals=arrivals, inner=inner)
 
     lines = [f'graph [rankdir={rankdir} fontname="{FONT}" bgcolor=white pad=0.3 nodesep=0.45 '
-             f'ranksep=0.5 newrank=true {LAYOUT_LIMITS}]',
+             # ordering=in: a gate's inputs in operand order (w0 above x0 above w1 above x1)
+             f'ranksep=0.5 newrank=true ordering=in {LAYOUT_LIMITS}]',
              f'node [fontname="{FONT}" fontsize=14 color="#333333" penwidth=1.3]',
              f'edge [fontname="{FONT}" fontsize=13 color="#444444" arrowsize=0.7 penwidth=1.3]']
-    if title:
-        lines.append(f"graph [label={_html_lines(title, 20, bold=True)} labelloc=t labeljust=l]")
+    if title or legend:
+        label = _html_lines(title, 20, bold=True) if title else "<>"
+        if legend:
+            label = f"{label[:-1]}{_legend(local_grads)}>"
+        lines.append(f"graph [label={label} labelloc=t labeljust=l]")
     indent = ""
     if caption:
         lines.append("subgraph cluster_caption {")
@@ -458,7 +524,8 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
         lines.append("}")
     root_uid = circuit.unit_for(root).uid
     if root_uid in kept and root.inputs:
-        end = f'[label={quote(root.label)} shape=plaintext fontsize=18]' if root.label else (
+        root_name = writer.name(root)
+        end = f'[label={quote(root_name)} shape=plaintext fontsize=18]' if root_name else (
             '[label="" shape=none width=0 height=0]')
         lines.append(f"out {end}")
     cuts = 0
@@ -477,7 +544,28 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
             lines.append(f'{stub} [label="⋯" shape=plaintext fontcolor="#888888"]')
             src, dst = (wire.src.uid, stub) if src_in else (stub, wire.dst.uid)
             lines.append(writer.wire_statement(wire, src, dst, cut=True))
+    lines += _input_order(circuit, kept)
     return [f"\t{line}\n" for line in lines]
+
+
+def _input_order(circuit: Circuit, kept: Set[str]) -> List[str]:
+    """Invisible edges within a rank that keep each gate's input wires top to bottom (left to
+    right for ``rankdir=TB``) in operand order: w0 above x0 above w1 above x1.
+
+    ``ordering=in`` does this for most graphs, but Graphviz drops it around clusters (a named
+    gate drawn expanded). Only inputs with a single wire take part, so the edges never conflict.
+    """
+    wires_from: Dict[str, int] = {}
+    for wire in circuit.wires:
+        wires_from[wire.src.uid] = wires_from.get(wire.src.uid, 0) + 1
+    inputs: Dict[str, List[str]] = {}
+    for wire in circuit.wires:
+        src, dst = wire.src, wire.dst
+        if (dst is not None and src.kind == "leaf" and wires_from[src.uid] == 1
+                and src.uid in kept and dst.uid in kept):
+            inputs.setdefault(dst.uid, []).append(src.uid)
+    return [f"{{rank=same; {a} -> {b} [style=invis]}}"
+            for leaves in inputs.values() for a, b in zip(leaves, leaves[1:])]
 
 
 def to_dot(root: Any, **options: Any) -> str:

@@ -58,7 +58,8 @@ def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, preci
          collapse: Union[None, bool, Collection[str]] = None, around: Any = None,
          depth: Optional[int] = None, max_nodes: Optional[int] = DEFAULT_MAX_NODES,
          grads_for: Optional[Collection[Any]] = None, processed: Optional[Sequence[Any]] = None,
-         active: Any = None, caption: Optional[str] = None) -> graphviz.Digraph:
+         active: Any = None, caption: Optional[str] = None,
+         legend: bool = False) -> graphviz.Digraph:
     """The circuit that computes ``root``, as a ``graphviz.Digraph`` in the CS231n style.
 
     Each wire ``x -> gate`` shows ``x``'s forward value (green) and, once ``backward()`` has run,
@@ -95,6 +96,7 @@ def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, preci
             reached yet are written invisibly, so every frame of a step-through has one layout.
         active: a node drawn as the gate being processed.
         caption: text below the diagram.
+        legend: write what the colours mean (value, gradient, local gradient) above it.
 
     Returns:
         The diagram; ``.source`` is its DOT text.
@@ -108,7 +110,7 @@ def draw(root: Any, *, show_grads: bool = True, local_grads: bool = False, preci
                      highlight=highlight, highlight_path=highlight_path, rankdir=rankdir,
                      title=title, collapse=collapse, around=around, depth=depth,
                      max_nodes=max_nodes, grads_for=grads_for, processed=processed,
-                     active=active, caption=caption)
+                     active=active, caption=caption, legend=legend)
     return digraph(body)
 
 

@@ -3,7 +3,7 @@ functional as F``.
 
 Same names, argument order and layouts as PyTorch: images are NCHW, conv weights (F, C, HH, WW),
 ``linear`` weights (out_features, in_features). Convolution and pooling are single gates (rows of
-:mod:`autograd.conv_ops`); the others are a few primitive gates grouped under one named gate
+:mod:`autograd.ops`); the others are a few primitive gates grouped under one named gate
 (:func:`autograd.gate`), so a diagram can show them as one box or open it.
 
 Differences from PyTorch, on purpose:
@@ -24,7 +24,7 @@ from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
-from .. import conv_math, conv_ops, gates, losses
+from .. import conv_math, gates, losses, ops
 from .. import rng as _rng
 from ..tensor import Tensor, apply
 
@@ -66,12 +66,12 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: IntPair = 1,
     w = _tensor(weight, "conv2d", "weight")
     stride, padding = conv_math.check_conv(x.data, w.data, stride, padding)
     if bias is None:
-        return apply(conv_ops.CONV2D, (x, w), stride=stride, padding=padding)
+        return apply(ops.CONV2D, (x, w), stride=stride, padding=padding)
     b = _tensor(bias, "conv2d", "bias")
     if b.shape != (w.shape[0],):
         raise ValueError(f"conv2d: bias must have shape ({w.shape[0]},), one per filter of the "
                          f"weight {w.shape}, got {b.shape}")
-    return apply(conv_ops.CONV2D_BIAS, (x, w, b), stride=stride, padding=padding)
+    return apply(ops.CONV2D_BIAS, (x, w, b), stride=stride, padding=padding)
 
 
 def max_pool2d(input: Any, kernel_size: IntPair, stride: Optional[IntPair] = None) -> Tensor:
@@ -82,14 +82,14 @@ def max_pool2d(input: Any, kernel_size: IntPair, stride: Optional[IntPair] = Non
     """
     x = _tensor(input, "max_pool2d")
     kernel, stride = conv_math.check_pool(x.data, kernel_size, stride, "max_pool2d")
-    return apply(conv_ops.MAX_POOL2D, (x,), kernel=kernel, stride=stride)
+    return apply(ops.MAX_POOL2D, (x,), kernel=kernel, stride=stride)
 
 
 def avg_pool2d(input: Any, kernel_size: IntPair, stride: Optional[IntPair] = None) -> Tensor:
     """The mean of each (kh, kw) window, a stride apart (default: the window, no overlap)."""
     x = _tensor(input, "avg_pool2d")
     kernel, stride = conv_math.check_pool(x.data, kernel_size, stride, "avg_pool2d")
-    return apply(conv_ops.AVG_POOL2D, (x,), kernel=kernel, stride=stride)
+    return apply(ops.AVG_POOL2D, (x,), kernel=kernel, stride=stride)
 
 
 def batch_norm(input: Any, running_mean: Optional[np.ndarray], running_var: Optional[np.ndarray],

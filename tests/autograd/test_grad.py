@@ -300,3 +300,90 @@ def test_strict_mode_inside_a_gradient_graph():
     z = Value(0.0)
     with pytest.raises(ZeroDivisionError):
         grad(z.sqrt(), z)
+
+
+# ---------------------------------------------------------------------------------------------
+# Error messages that named the wrong problem.
+# ---------------------------------------------------------------------------------------------
+def test_an_input_that_takes_no_gradient_is_named_as_such():
+    # a data tensor is in the graph: "not used" would be a false reason
+    X = Tensor(np.ones(3), requires_grad=False, label="X")
+    W = Tensor(np.ones(3))
+    with pytest.raises(ValueError, match="input 0 .*requires_grad=False"):
+        grad((X * W).sum(), X)
+    assert grad((X * W).sum(), [X, W], allow_unused=True)[0] is None
+    with pytest.raises(ValueError, match="input 0 .*Constant"):
+        grad(Value(2.0) * 3.0, autograd.Constant(3.0))
+
+
+def test_a_value_seed_for_a_value_output():
+    # grad_output=Value(3.0) was refused with "a Tensor and a Value cannot be mixed"
+    x = Value(2.0)
+    assert grad(x * x, x, grad_output=Value(3.0))[0].data == 12.0
+    s = Value(0.5)
+    seeded, = grad(x * x, x, grad_output=s * 2.0, create_graph=True)  # a seed with a graph
+    assert seeded.data == 4.0
+    assert grad(seeded, s)[0].data == 8.0  # d(2x * 2s)/ds = 4x
+    with pytest.raises(TypeError, match="cannot be mixed"):
+        grad(x * x, x, grad_output=Tensor(1.0))
+
+
+@pytest.mark.needs_dot
+def test_gradient_graph_step_through_page(tmp_path):
+    viz = pytest.importorskip("viz")
+    import shutil
+    if shutil.which("dot") is None:
+        pytest.skip("the step-through page renders SVG with Graphviz's dot")
+    x = Value(0.5, label="x")
+    dydx, = grad((x * x).tanh(), x, create_graph=True)
+    dydx.label = "dy/dx"
+    frames = viz.frames(dydx)
+    gates = len([n for n in forward_order(dydx) if n.inputs])
+    assert len(frames) == 1 + gates
+    page = viz.write_stepthrough(dydx, tmp_path / "gradient.html")
+    assert "dy/dx" in page.read_text()
+    assert x.grad == 0.0, "the frames restore every gradient"
+
+
+def test_grad_from_many_threads_on_one_graph():
+    # grad() writes nothing on the nodes, so threads may differentiate one graph at once.
+    import threading
+
+    rng = np.random.default_rng(3)
+    W = Tensor(rng.standard_normal((4, 3)))
+    loss = (Tensor(rng.standard_normal((6, 4)), requires_grad=False) @ W).tanh().sum()
+    expected = grad(loss, W)[0].data
+    x = Value(0.3)
+    f = (x * x).exp().tanh()
+    second = grad(grad(f, x, create_graph=True)[0], x)[0].data
+    failures = []
+
+    def work():
+        for _ in range(30):
+            if not np.array_equal(grad(loss, W)[0].data, expected):
+                failures.append("tensor")
+            if grad(grad(f, x, create_graph=True)[0], x)[0].data != second:
+                failures.append("value")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    assert W.grad is None and x.grad == 0.0
+
+
+def test_tensor_power_with_a_zero_base_to_second_order():
+    # d(a ** b)/db = a ** b log a is 0 where a = 0 (b > 0), as to first order; with
+    # create_graph=True the rule raised "log(x) needs x > 0" for the zero entry.
+    a = Tensor(np.array([0.0, 2.0]))
+    b = Tensor(np.array([2.0, 3.0]))
+    first, = grad((a ** b).sum(), b, create_graph=True)
+    np.testing.assert_allclose(first.data, [0.0, 8.0 * math.log(2.0)], rtol=1e-15)
+    da, db = grad(first.sum(), [a, b])
+    # at a = 2, b = 3: d/da (a^b ln a) = a^(b-1) (b ln a + 1), d/db = a^b ln(a)^2
+    assert da.data[1] == pytest.approx(4.0 * (3.0 * math.log(2.0) + 1.0), rel=1e-14)
+    assert db.data[1] == pytest.approx(8.0 * math.log(2.0) ** 2, rel=1e-14)
+    # at a = 0, b = 2 both limits are 0 (a (2 ln a + 1) and a^2 ln(a)^2); torch gives nan
+    assert da.data[0] == 0.0 and db.data[0] == 0.0

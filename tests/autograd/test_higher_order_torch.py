@@ -291,7 +291,8 @@ def test_tensor_graph_second_order_against_torch(seed):
 
     rng = np.random.default_rng(100 + seed)
     directions = [rng.standard_normal(g.shape) for g in firsts]
-    total = sum(((g * v).sum() for g, v in zip(firsts, directions)), Tensor(0.0, requires_grad=False))
+    zero = Tensor(0.0, requires_grad=False)
+    total = sum(((g * v).sum() for g, v in zip(firsts, directions)), zero)
     total_t = sum((g * torch.tensor(v)).sum() for g, v in zip(firsts_t, directions))
     seconds = grad(total, [ours[k] for k in names], allow_unused=True)
     seconds_t = torch.autograd.grad(total_t, [theirs[k] for k in names], allow_unused=True)

@@ -111,7 +111,7 @@ def test_step_text_is_two_lines_naming_node_upstream_and_products(build):
         for x, local, product in step.contributions:
             if x.is_constant:
                 continue
-            name = autograd.steps.node_name(x)
+            name = autograd.steps.node_name(x, names=step.names)
             assert (f"{name}.grad += local {fmt(local)} * upstream {fmt(step.upstream)} = "
                     f"{fmt(product)}") in lines[1]
 
@@ -130,7 +130,7 @@ def test_constants_take_no_product_and_are_not_listed():
     x = Value(3.0, label="x")
     f = 1 / x
     step = next(f.backward_steps())
-    assert repr(step) == ("step 1/1: 1 / x = 0.3333, upstream grad 1\n"
+    assert repr(step) == ("step 1/1: f = 1 / x = 0.3333, upstream grad 1\n"
                           "  x.grad += local -0.1111 * upstream 1 = -0.1111")
     assert f.inputs[0].grad == 0.0  # nobody asks for d f / d 1: the constant gets nothing
     assert x.grad == -1.0 / 9.0
@@ -139,17 +139,18 @@ def test_constants_take_no_product_and_are_not_listed():
 def test_all_constant_gate_says_so():
     f = autograd.Constant(2.0) * autograd.Constant(3.0)
     (step,) = list(f.backward_steps())
-    assert repr(step) == ("step 1/1: 2 * 3 = 6, upstream grad 1\n"
+    assert repr(step) == ("step 1/1: f = 2 * 3 = 6, upstream grad 1\n"
                           "  (all inputs are constants: no gradient to pass on)")
 
 
-def test_unlabelled_nodes_named_by_gate_and_power_shown():
+def test_unlabelled_nodes_get_letters_and_power_shown():
     x = Value(2.0, label="x")
     f = (x ** 2).exp()
     first, second = list(f.backward_steps())
-    assert repr(first) == ("step 1/2: exp((**)) = 54.6, upstream grad 1\n"
-                           "  (**).grad += local 54.6 * upstream 1 = 54.6")
-    assert repr(second).startswith("step 2/2: x ** 2 = 4, upstream grad 54.6\n  x.grad += local 4 ")
+    assert repr(first) == ("step 1/2: f = exp(a) = 54.6, upstream grad 1\n"
+                           "  a.grad += local 54.6 * upstream 1 = 54.6")
+    assert repr(second).startswith("step 2/2: a = x ** 2 = 4, upstream grad 54.6\n"
+                                   "  x.grad += local 4 ")
     assert x.grad == 4.0 * math.exp(4.0)
 
 
@@ -197,4 +198,79 @@ def test_an_infix_gate_with_a_parameter_keeps_both_operands():
     b = autograd.Tensor(np.ones(2), label="b")
     node = _make(scaled_add, (a, b), a.data + 0.5 * b.data, (0.5,))
     first = str(next(node.backward_steps(np.ones(2)))).splitlines()[0]
-    assert first.startswith("step 1/1: +α(a, b, alpha=0.5) = array(2,)"), first
+    assert first.startswith("step 1/1: f = +α(a, b, alpha=0.5) = array(2,)"), first
+
+
+# Names: every node one name, shared by all steps of a pass (and by the diagrams).
+
+def sigmoid_neuron_texts():
+    w0, x0 = Value(2.0, label="w0"), Value(-1.0, label="x0")
+    w1, x1 = Value(-3.0, label="w1"), Value(-2.0, label="x1")
+    w2 = Value(-3.0, label="w2")
+    f = 1 / (1 + (-(w0 * x0 + w1 * x1 + w2)).exp())
+    return [repr(step) for step in f.backward_steps()]
+
+
+def test_the_neurons_steps_name_each_gate_by_a_letter_once():
+    texts = sigmoid_neuron_texts()
+    heads = [text.split("\n")[0].split(", upstream")[0] for text in texts]
+    assert heads == ["step 1/8: f = 1 / k = 0.7311", "step 2/8: k = 1 + h = 1.368",
+                     "step 3/8: h = exp(g) = 0.3679", "step 4/8: g = d * -1 = -1",
+                     "step 5/8: d = c + w2 = 1", "step 6/8: c = a + b = 4",
+                     "step 7/8: a = w0 * x0 = -2", "step 8/8: b = w1 * x1 = 6"]
+    assert texts[5].split("\n")[1] == ("  a.grad += local 1 * upstream 0.1966 = 0.1966;  "
+                                       "b.grad += local 1 * upstream 0.1966 = 0.1966")
+    assert not any("(" + op + ")" in text for text in texts for op in "+*")
+
+
+def test_names_avoid_labels_and_repeated_labels_get_primes():
+    a, f_leaf = Value(2.0, label="a"), Value(3.0, label="f")
+    x1, x2 = Value(1.0, label="x"), Value(5.0, label="x")
+    out = (a * f_leaf + x1) * x2
+    names = autograd.steps.node_names(out)
+    assert names[id(a)] == "a" and names[id(f_leaf)] == "f"
+    assert names[id(x1)] == "x" and names[id(x2)] == "x'"
+    assert names[id(out)] == "b" and len(set(names.values())) == len(names)
+    (first, *_) = list(out.backward_steps())
+    assert first.describe().startswith("step 1/3: b = d * x' = ")
+
+
+def test_unlabelled_leaves_get_letters_and_constants_stay_numbers():
+    u, v = Value(2.0), Value(3.0)
+    out = u * v + 1
+    texts = [repr(step) for step in out.backward_steps()]
+    assert texts[0].startswith("step 1/2: f = c + 1 = 7")
+    assert texts[1].startswith("step 2/2: c = a * b = 6") and "a.grad +=" in texts[1]
+
+
+def test_many_unlabelled_nodes_get_distinct_names():
+    x = Value(1.0, label="x")
+    node = x
+    for _ in range(60):
+        node = node * 1.01 + x
+    names = autograd.steps.node_names(node)
+    assert len(set(names.values())) == len(names) == 121
+    assert "a1" in names.values() and "e" not in names.values() and "x" in names.values()
+
+
+def test_formula_prints_the_graph_with_the_fewest_parentheses():
+    x, y, z = Value(1.0, label="x"), Value(2.0, label="y"), Value(3.0, label="z")
+    assert autograd.steps.formula(x - (y - z)) == "x - (y - z)"
+    assert autograd.steps.formula((x - y) - z) == "x - y - z"
+    assert autograd.steps.formula(x / (y * z)) == "x/(y*z)"
+    assert autograd.steps.formula(x * (y / z)) == "x*(y/z)"
+    assert autograd.steps.formula(x * y / z) == "x*y/z"
+    assert autograd.steps.formula(x + (y + z)) == "x + y + z"
+    np = pytest.importorskip("numpy")
+    w, v = autograd.Tensor(np.ones((2, 2)), label="W"), autograd.Tensor(np.ones(2), label="v")
+    assert autograd.steps.formula((w @ v).tanh().sum()) == "sum(tanh(W @ v))"
+    assert autograd.steps.formula(x - (y + z)) == "x - (y + z)"
+    assert autograd.steps.formula(x ** y ** z) == "x**y**z"
+    assert autograd.steps.formula((x ** y) ** z) == "(x**y)**z"
+    assert autograd.steps.formula(-(x * y)) == "-(x*y)"
+    assert autograd.steps.formula(((x + y) * z).tanh() ** 2) == "tanh((x + y)*z)**2"
+    deep = x
+    for _ in range(2000):  # shared twice per level: text grows fast, but is cut while built
+        deep = deep * deep
+    text = autograd.steps.formula(deep, limit=40)
+    assert len(text) == 40 and text.endswith("…")

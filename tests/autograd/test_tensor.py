@@ -546,7 +546,7 @@ def test_every_elementwise_row_is_used_by_tensor():
                   x.expand(3, 2)._op, autograd.tensor.apply(
                       ops.SCATTER, (x,), key=autograd.array_math.IndexKey(np.array([0, 2])),
                       shape=(3,))._op}
-    assert structural == set(ops.STRUCTURAL)
+    assert structural == set(ops.STRUCTURAL) - set(ops.CONVOLUTION)  # tests/autograd/nn
 
 
 def test_float32_stays_float32_with_number_operands():

@@ -269,7 +269,7 @@ def test_pow_value_computes_a_partial_only_for_an_input_that_is_not_a_constant()
     assert h.local_grads == (None, 8.0 * math.log(2.0))
     steps = list(h.backward_steps())
     assert [c[0] for c in steps[0].contributions] == [x]  # the constant has no product
-    assert str(steps[0]).splitlines()[0] == "step 1/1: 2 ** x = 8, upstream grad 1"
+    assert str(steps[0]).splitlines()[0] == "step 1/1: f = 2 ** x = 8, upstream grad 1"
     assert x.grad == 8.0 * math.log(2.0)
 
 

@@ -78,7 +78,7 @@ def parse_dot(source: str) -> Dot:
     dot = Dot()
     open_clusters: List[str] = []
     for line in lines[1:-1]:
-        if not line:
+        if not line or line.startswith("{rank=same;"):  # layout hints, nothing drawn
             continue
         cluster = _CLUSTER.match(line)
         if cluster:

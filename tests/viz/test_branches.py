@@ -151,20 +151,20 @@ def test_processed_shows_exactly_the_products_applied_so_far(drawn):
 
 # Collapsed gates with several outputs, a lone leaf, folded and visible constants.
 
-def test_unlabelled_outputs_of_a_collapsed_gate_are_tagged(drawn):
+def test_unlabelled_outputs_of_a_collapsed_gate_are_tagged_with_their_names(drawn):
     x = Value(2.0, label="x")
     with autograd.gate("pair"):
-        a = x * 3
-        b = x * x
-    f = a + b
+        three_x = x * 3
+        squared = x * x
+    f = three_x + squared
     f.backward()
     dot = drawn(f, collapse=True, local_grads=True)
     pair = dot.by_label("pair")
-    assert dot.colored(wire(dot, leaf_id(dot, "x"), pair), LOCAL_COLOR) == [
-        "local out 0: 3, out 1: 4"]
+    # the automatic names the step texts use: a and b in the order they are computed
+    assert dot.colored(wire(dot, leaf_id(dot, "x"), pair), LOCAL_COLOR) == ["local a: 3, b: 4"]
     out_wires = {tuple(dot.colored(attrs, NAME_COLOR)): dot.colored(attrs, VALUE_COLOR)
                  for s, _, attrs in dot.edges if s == pair}
-    assert out_wires == {("out 0 = ",): ["6"], ("out 1 = ",): ["4"]}
+    assert out_wires == {("a = ",): ["6"], ("b = ",): ["4"]}
 
 
 def test_a_leaf_root_is_one_node(drawn):

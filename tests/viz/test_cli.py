@@ -110,7 +110,7 @@ def test_steps_page_and_frames(tmp_path, capsys):
     assert status == 0 and err == ""
     assert f"wrote {page}" in out and f"wrote 9 frames to {slides}" in out
     text = page.read_text(encoding="utf-8")
-    assert text.count('<figure class="frame"') == 9 and "<h1>1/(1+exp(" in text
+    assert text.count("<svg") == 1 and 'max="8"' in text and '<h1 id="title">1/(1+exp(' in text
     assert sorted(p.name for p in slides.iterdir()) == [f"frame_{k:03d}.svg" for k in range(9)]
     # The page was made after backward(): the printed gradients are not doubled by it.
     assert re.search(r"w0\.grad\s+= -0\.1966\n", out)

@@ -6,6 +6,7 @@ statement and its numbers are checked against the CS231n worked examples.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 
@@ -156,7 +157,7 @@ def test_constants_are_folded_into_gate_symbols(drawn, build, symbol):
     f = build(x)
     f.backward()
     dot = drawn(f)
-    assert sorted(attrs["label"] for attrs in dot.nodes.values()) == sorted([symbol, "x", ""])
+    assert sorted(attrs["label"] for attrs in dot.nodes.values()) == sorted([symbol, "x", "f"])
     gate = dot.by_label(symbol)
     [(src, wire)] = dot.edges_into(gate)
     assert src == dot.by_label("x")
@@ -230,7 +231,7 @@ def test_collapse_by_name_and_nested_gates_collapse_into_the_outer_one(drawn):
     sv = s.data
     assert dot.colored(wire, LOCAL_COLOR) == [f"local {3 * sv * (1 - sv):.10g}"]
     dot_all = drawn(f, collapse=True)
-    assert sorted(a["label"] for a in dot_all.nodes.values()) == ["", "neuron", "square", "x"]
+    assert sorted(a["label"] for a in dot_all.nodes.values()) == ["f", "neuron", "square", "x"]
 
 
 def test_collapsed_group_with_two_outputs(drawn):
@@ -391,3 +392,78 @@ def test_graph_uses_the_engines_forward_order():
     assert not hasattr(viz.graph, "collect")
     f = xyz()[-1]
     assert viz.graph.build_circuit(f).order == autograd.walk.forward_order(f)
+
+
+# Reading order, names and the legend.
+
+def dot_json(source):
+    """Graphviz's layout of DOT text (``dot -Tjson``): {name: (x, y)} of the nodes and
+    [(tail name, head name, label y)] of the edges; y grows upwards."""
+    import json
+    import shutil
+    import subprocess
+
+    if shutil.which("dot") is None:
+        pytest.skip("needs the Graphviz `dot` program")
+    layout = json.loads(subprocess.run(["dot", "-Tjson"], input=source.encode(),
+                                       capture_output=True, check=True).stdout)
+    objects = layout["objects"]
+    nodes = {o["name"]: tuple(map(float, o["pos"].split(","))) for o in objects if "pos" in o}
+    edges = [(objects[e["tail"]]["name"], objects[e["head"]]["name"],
+              float(e["lp"].split(",")[1])) for e in layout["edges"] if "lp" in e]
+    return nodes, edges
+
+
+@pytest.mark.needs_dot
+@pytest.mark.parametrize("local_grads", [False, True])
+@pytest.mark.parametrize("named_sigmoid", [False, True], ids=["plain", "cluster"])
+def test_inputs_are_drawn_top_to_bottom_in_creation_order(drawn, local_grads, named_sigmoid):
+    """CS231n's neuron reads w0, x0, w1, x1 from the top, each with its numbers on its wire
+    (also with the sigmoid drawn as a cluster, around which Graphviz drops ordering=in)."""
+    leaves = [Value(v, label=name) for name, v in
+              (("w0", 2.0), ("x0", -1.0), ("w1", -3.0), ("x1", -2.0), ("w2", -3.0))]
+    w0, x0, w1, x1, w2 = leaves
+    z = w0 * x0 + w1 * x1 + w2
+    with autograd.gate("sigmoid") if named_sigmoid else contextlib.nullcontext():
+        f = 1 / (1 + (-z).exp())
+    f.backward()
+    ids = {attrs["label"]: node for node, attrs in drawn(f, local_grads=local_grads).nodes.items()}
+    positions, edges = dot_json(viz.to_dot(f, local_grads=local_grads))
+    heights = [positions[ids[name]][1] for name in ("w0", "x0", "w1", "x1")]
+    assert heights == sorted(heights, reverse=True), heights
+    label_heights = [next(y for tail, _, y in edges if tail == ids[name])
+                     for name in ("w0", "x0", "w1", "x1")]
+    assert label_heights == sorted(label_heights, reverse=True), label_heights
+    # each label sits between its own input and the gate it feeds, nearer its own wire
+    for name in ("w0", "x0", "w1", "x1"):
+        tail, head, y = next(e for e in edges if e[0] == ids[name])
+        low, high = sorted((positions[tail][1], positions[head][1]))
+        assert low - 15 <= y <= high + 25, (name, y, low, high)
+
+
+def test_unlabelled_gates_are_named_on_their_wires_as_the_step_texts_call_them(drawn):
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    f = (x * y).exp() + x
+    f.backward()
+    dot = drawn(f)
+    names = [tuple(dot.colored(attrs, "#555555")) for _, _, attrs in dot.edges]
+    assert ("a = ",) in names and ("b = ",) in names  # x*y is a, exp(a) is b
+    assert dot.nodes["out"]["label"] == "f"
+    texts = [repr(step) for step in f.backward_steps()]
+    assert texts[0].startswith("step 1/3: f = b + x")
+    assert texts[1].startswith("step 2/3: b = exp(a)")
+
+
+def test_legend_is_optional_and_names_the_three_colours():
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    f = x * y
+    f.backward()
+    assert "gradient" not in viz.to_dot(f)
+    source = viz.to_dot(f, legend=True, local_grads=True, title="x y")
+    graph_label = re.search(r"graph \[label=(<.*>) labelloc=t", source).group(1)
+    for color, text in ((VALUE_COLOR, "value"), (GRAD_COLOR, "gradient d out / d wire"),
+                        (LOCAL_COLOR, "local gradient d gate / d input")):
+        assert f'<font color="{color}">&#9632;</font> {text}' in graph_label
+    assert "<b>x y" in graph_label
+    assert "local gradient" not in viz.to_dot(f, legend=True)  # only what is drawn
+    assert viz.draw(f, legend=True).source == viz.to_dot(f, legend=True)

@@ -138,7 +138,8 @@ def test_downloads(server):
     status, headers, png = get(server + "/api/circuit.png?" + query)
     assert status == 200 and png.startswith(b"\x89PNG")
     status, headers, html = get(server + "/api/stepthrough.html?" + query)
-    assert status == 200 and html.count(b'class="frame"') == 3 and b"(x+y)*z" in html
+    frames = re.search(rb'id="frames-data">(.*?)</script>', html, flags=re.S).group(1)
+    assert status == 200 and len(json.loads(frames)["captions"]) == 3 and b"(x+y)*z" in html
 
 
 def test_fifty_concurrent_page_loads_are_all_served(server):

@@ -1,6 +1,6 @@
 """The step-through: a frame per backward step, captions from the engine, a self-contained page."""
 
-import html
+import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -12,6 +12,7 @@ from autograd import Value
 from autograd.walk import backward_order
 from viz import GraphvizNotFound
 from viz.expression import build
+from viz.layout import GRAD_COLOR, LOCAL_COLOR
 from viz.stepthrough import frames, write_frames, write_stepthrough
 
 needs_dot = [pytest.mark.needs_dot,
@@ -64,7 +65,7 @@ def test_captions_are_the_engines_step_texts():
 
 
 def test_gradients_appear_as_the_pass_reaches_them():
-    shown = frames(sigmoid_neuron().output, caption_in_diagram=False)
+    shown = frames(sigmoid_neuron().output, caption_in_diagram=False, local_grads=False)
     texts = ["".join(ET.fromstring(f.svg).itertext()) for f in shown]
     # -0.5344 is d out / d (1 + e^-z), passed on by step 1 (the 1/x gate); -0.1966 = d out / dz
     # first appears when step 3 (the exp gate) hands it to the negation's output.
@@ -116,6 +117,18 @@ def test_fan_out_and_a_leaf_root():
     assert len(lone) == 1 and lone[0].step is None
 
 
+def page_data(page):
+    """The page's frames: {"captions": [...], "actives": [...]} from its JSON."""
+    found = re.search(r'<script type="application/json" id="frames-data">(.*?)</script>', page,
+                      flags=re.S)
+    return json.loads(found.group(1))
+
+
+def page_svg(page):
+    (svg,) = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+    return ET.fromstring(svg.replace("<svg", f'<svg xmlns="{SVG[1:-1]}"', 1))
+
+
 def test_page_is_self_contained_and_has_every_control(tmp_path):
     circuit = sigmoid_neuron()
     path = write_stepthrough(circuit.output, tmp_path / "steps.html", title="Sigmoid <neuron>")
@@ -123,29 +136,124 @@ def test_page_is_self_contained_and_has_every_control(tmp_path):
     page = path.read_text(encoding="utf-8")
     assert "http://" not in page and "https://" not in page  # nothing fetched, not even a DTD
     assert "<link" not in page and "src=" not in page and "@import" not in page
-    assert page.count("<script>") == 1
-    assert "<h1>Sigmoid &lt;neuron&gt;</h1>" in page
+    assert page.count("<script>") == 1 and page.count("<script") == 2
+    assert "<title>Sigmoid &lt;neuron&gt;</title>" in page
+    assert '<h1 id="title">Sigmoid &lt;neuron&gt;</h1>' in page
     for control in ('id="prev"', 'id="next"', 'id="slider" type="range"', 'id="counter"',
-                    'id="caption"'):
+                    'id="caption"', 'id="zoom-in"', 'id="zoom-out"', 'id="zoom-fit"',
+                    'id="legend"'):
         assert control in page
     assert 'max="8"' in page and "step 0 / 8" in page and "ArrowRight" in page
-    figures = re.findall(r'<figure class="frame"[^>]*>', page)
-    assert len(figures) == 9
-    captions = [html.unescape(re.search(r'data-caption="([^"]*)"', f).group(1)) for f in figures]
-    assert captions[1:] == engine_step_texts()
-    actives = [re.search(r'data-active="([^"]*)"', f).group(1) for f in figures]
-    assert actives[0] == "" and all(actives[1:])
-    assert page.count("<svg") == 9
-    ids = re.findall(r'\bid="([^"]*)"', page)
-    assert len(ids) == len(set(ids))  # each frame's SVG ids are prefixed
+    assert "replaceState" in page and "hashchange" in page
+    data = page_data(page)
+    assert data["captions"][1:] == engine_step_texts()
+    assert data["captions"][0].startswith("forward pass: f = 0.7311")
+    assert data["actives"][0] == "" and len(set(data["actives"][1:])) == 8
+    assert page.count("<svg") == 1  # one diagram for every frame
+    ids = {g.get("id") for g in page_svg(page).iter(f"{SVG}g")}
+    assert set(data["actives"][1:]) <= ids
+    assert "upstream grad" not in re.search(r"<svg.*?</svg>", page, flags=re.S).group()
 
 
-def test_page_frames_leave_the_caption_out_of_the_diagram(tmp_path):
-    circuit = sigmoid_neuron()
-    page = write_stepthrough(circuit.output, tmp_path / "p.html").read_text(encoding="utf-8")
-    svgs = re.findall(r"<svg.*?</svg>", page, flags=re.S)
-    assert "upstream grad" not in svgs[1]
-    assert "upstream grad" in frames(sigmoid_neuron().output)[1].svg
+def test_page_marks_each_gradient_with_the_step_it_arrives_at(tmp_path):
+    page = write_stepthrough(sigmoid_neuron().output, tmp_path / "p.html").read_text("utf-8")
+    arrivals = {}
+    for group in page_svg(page).iter(f"{SVG}g"):
+        classes = (group.get("class") or "").split()
+        reds = [t.text for t in group.iter(f"{SVG}text") if t.get("fill") == GRAD_COLOR]
+        if group.get("class", "").startswith("edge"):
+            (arrive,) = [c for c in classes if c.startswith("arrive-")]
+            (into,) = [c for c in classes if c.startswith("into-")]
+            for red in reds:
+                arrivals.setdefault(red, set()).add(int(arrive.split("-")[1]))
+            assert into[5:] in {g.get("id") for g in page_svg(page).iter(f"{SVG}g")} | {"out"}
+    # the seed with step 1, -0.5344 (d f / d k) passed on by step 1, x1's -0.5898 by step 8
+    assert arrivals["1"] == {1} and arrivals["-0.5344"] == {1, 2}
+    assert arrivals["-0.5898"] == {8} and arrivals["-0.1966"] == {3, 7}
+
+
+def test_a_fanned_out_inputs_total_arrives_with_its_last_branch(tmp_path):
+    formula = build("x*y + x", {"x": 3, "y": -2})
+    page = write_stepthrough(formula.output, tmp_path / "p.html").read_text("utf-8")
+    totals = {group.get("class"): [t.text for t in group.iter(f"{SVG}text")]
+              for group in page_svg(page).iter(f"{SVG}g")
+              if (group.get("class") or "").startswith("node arrive-")}
+    assert totals == {"node arrive-2": ["x", "grad -1"]}  # step 2 is x * y, x's last branch
+
+
+def test_page_title_defaults_to_the_formula_and_is_printable(tmp_path):
+    formula = build("1/(1+exp(-(w0*x0+w1*x1+w2)))", SIGMOID_VALUES).output
+    page = write_stepthrough(formula, tmp_path / "p.html").read_text("utf-8")
+    assert "<title>1/(1 + exp(-(w0*x0 + w1*x1 + w2)))</title>" in page
+    assert "step by step" not in page
+    hostile = write_stepthrough(formula, tmp_path / "h.html", title="a\x1b[31mb\x07</h1>")
+    assert "<title>a[31mb&lt;/h1&gt;</title>" in hostile.read_text("utf-8")
+
+
+def test_hostile_labels_stay_inside_the_pages_data(tmp_path):
+    x = Value(2.0, label="</script><script>alert(1)</script>")
+    y = Value(3.0, label="y\u2028z")
+    f = x * y
+    page = write_stepthrough(f, tmp_path / "p.html").read_text("utf-8")
+    assert page.count("<script") == 2 and "alert(1)</script>" not in page
+    captions = page_data(page)["captions"]
+    assert "</script><script>alert(1)</script>.grad += local 3" in captions[1]
+    assert "y\u2028z.grad" in captions[1]
+
+
+def test_frames_and_page_show_local_gradients_by_default(tmp_path):
+    shown = frames(sigmoid_neuron().output, caption_in_diagram=False)
+    assert "local -0.5344" in "".join(ET.fromstring(shown[1].svg).itertext())
+    page = write_stepthrough(sigmoid_neuron().output, tmp_path / "p.html").read_text("utf-8")
+    locals_ = [t.text for t in page_svg(page).iter(f"{SVG}text") if t.get("fill") == LOCAL_COLOR]
+    assert len(locals_) == 12 and "local 0.3679" in locals_
+    plain = write_stepthrough(sigmoid_neuron().output, tmp_path / "q.html", local_grads=False)
+    texts = [t.text for t in page_svg(plain.read_text("utf-8")).iter(f"{SVG}text")]
+    assert "local 0.3679" not in texts and "0.3679" in texts
+
+
+def svg_texts(svg_text):
+    return {(t.text or "").strip() for t in ET.fromstring(svg_text).iter(f"{SVG}text")}
+
+
+def collapsed_sigmoid():
+    x, w = Value(0.5, label="x"), Value(-2.0, label="w")
+    with autograd.gate("sigmoid"):
+        s = 1 / (1 + (-(w * x)).exp())
+    return s * s
+
+
+@pytest.mark.parametrize("root, options", [
+    (lambda: build("1/(1+exp(-(w0*x0+w1*x1+w2)))", SIGMOID_VALUES).output, {}),
+    (lambda: build("x*x*x + log(y)*x", {"x": 1.5, "y": 2.25}).output, {}),
+    (lambda: build("(x*y + x*y) * exp(-x)", {"x": 0.5, "y": 2}).output, {}),
+    (collapsed_sigmoid, {"collapse": True}),  # its inner gates are listed in its box
+    (collapsed_sigmoid, {}),
+], ids=["neuron", "fan-out", "twins", "collapsed", "cluster"])
+def test_every_name_a_caption_uses_is_drawn_in_its_frame(root, options):
+    for frame in frames(root(), caption_in_diagram=False, **options)[1:]:
+        drawn = svg_texts(frame.svg)
+        head = re.match(r"step \d+/\d+: (\S+) = (.*?) = ", frame.caption)
+        names = {head.group(1)} | set(re.findall(r"(\S+)\.grad \+=", frame.caption))
+        names |= set(re.findall(r"[A-Za-z_]\w*", head.group(2))) - {"exp", "log"}
+        for name in names:
+            assert name in drawn or any(text.startswith(f"{name} =") for text in drawn), (
+                frame.caption, name, drawn)
+        used = re.findall(r"(\S+)\.grad \+=", frame.caption)
+        inputs = [x for x in frame.step.node.inputs if not x.is_constant]
+        assert len(set(used)) == len({id(x) for x in inputs})  # one name per node
+
+
+def test_page_size_grows_linearly_with_the_circuit(tmp_path):
+    """The page stores the layout once: 4x the gates is about 4x the bytes (it was 16x)."""
+    def size(terms):
+        formula = " + ".join(f"w{i}*x{i}" for i in range(terms))
+        values = {f"{v}{i}": i % 5 - 2 for i in range(terms) for v in "wx"}
+        page = write_stepthrough(build(formula, values).output, tmp_path / f"{terms}.html")
+        return page.stat().st_size
+
+    small, large = size(10), size(40)
+    assert large / small < 5
 
 
 def test_write_frames_numbers_the_files(tmp_path):
@@ -193,7 +301,7 @@ def edge_texts(svg_text):
 
 def test_frame_k_shows_exactly_the_products_its_captions_listed():
     formula = build("x*y + x", {"x": 3, "y": -2})
-    shown = frames(formula.output)
+    shown = frames(formula.output, local_grads=False)
     assert "x.grad += local 1 * upstream 1 = 1" in shown[1].caption
     assert "x.grad += local -2 * upstream 1 = -2" in shown[2].caption
     x_plus, x_times, y_times = ("n0", "n3"), ("n0", "n2"), ("n1", "n2")

@@ -256,10 +256,10 @@ def test_no_grad_builds_no_graph_and_eval_needs_none():
 
 
 def test_rows_have_their_math_and_captions():
-    from autograd import conv_ops
-    for op in conv_ops.CONV_OPS:
+    from autograd import ops
+    for op in ops.CONVOLUTION:
         assert op.math and op.formula and not op.higher_order
     x, w = Tensor(np.ones((1, 1, 3, 3)), label="x"), Tensor(np.ones((1, 1, 2, 2)), label="w")
     node = F.conv2d(x, w, stride=1, padding=(1, 0))
     assert node.op == "conv2d" and node.params == ((1, 1), (1, 0))
-    assert conv_ops.CONV2D.describe(["x", "w"], node.params) == "conv2d(x, w)"
+    assert ops.CONV2D.describe(["x", "w"], node.params) == "conv2d(x, w)"
