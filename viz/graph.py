@@ -37,10 +37,13 @@ from autograd.walk import forward_order, local_grads_of
 from .labels import is_constant
 
 __all__ = ["Unit", "Wire", "Circuit", "build_circuit", "select", "path_nodes", "omitted_note",
-           "DEFAULT_MAX_NODES", "COUNT_LIMIT", "MAX_FANOUT"]
+           "DEFAULT_MAX_NODES", "COUNT_LIMIT", "MAX_FANOUT", "MAX_FANIN"]
 
 DEFAULT_MAX_NODES = 300
 """A drawing shows at most this many boxes unless ``max_nodes`` says otherwise (None: all)."""
+MAX_FANIN = 8
+"""A capped drawing shows at most this many inputs of one gate that need a box of their own (the
+rest are counted on a dashed "… N more inputs" stub)."""
 MAX_FANOUT = 6
 """An input that feeds more gates than this is drawn again beside each further gate, so no wire
 jumps across the whole diagram: Graphviz's layout time grows with the square of such long wires
@@ -112,6 +115,8 @@ class Circuit:
     """Nodes of the graph beyond a capped region (not counting the frontier)."""
     hidden_exact: bool = True
     """False when counting ``hidden`` stopped at :data:`COUNT_LIMIT`."""
+    elided: Dict[str, int] = field(default_factory=dict)
+    """uid of a unit -> how many of its inputs a capped drawing leaves out (see MAX_FANIN)."""
 
     def unit_for(self, node: Any) -> Optional[Unit]:
         """The unit that draws ``node`` (its group when collapsed), or None if it is not drawn."""
@@ -222,52 +227,71 @@ class _Owners:
 
 
 def _region(root: Any, limit: int, collapsed, owners: _Owners
-            ) -> Tuple[List[Any], List[Any], Dict[int, Any]]:
+            ) -> Tuple[List[Any], List[Any], Dict[int, Any], Dict[int, List[Any]]]:
     """The part of the graph a capped drawing shows: breadth-first from the root along inputs,
     until ``limit`` boxes are reached. Constants, further members of a collapsed group already
-    reached and parameters drawn inside a group cost no box.
+    reached and parameters drawn inside a group cost no box. A gate shows at most
+    :data:`MAX_FANIN` inputs that cost a box (a sum over a batch would otherwise spend the whole
+    budget on one column); the others are elided.
 
     Returns the region (in breadth-first order), the frontier (nodes just outside that feed
-    it) and each region gate's collapsed group.
+    it), each region gate's collapsed group, and the inputs elided at each gate (by id).
     """
     region: List[Any] = [root]
     frontier: List[Any] = []
+    elided: Dict[int, List[Any]] = {}
     group_key: Dict[int, Any] = {}
     counted: Set[int] = set()
     seen: Set[int] = {id(root)}
 
-    def cost(node: Any, consumer: Any) -> int:
+    def cost(node: Any, consumer: Any) -> Tuple[int, Any]:
+        """(boxes the node adds, the collapsed group it opens or None)."""
         if not node.inputs:
             if is_constant(node):
-                return 0
+                return 0, None
             group = group_key.get(id(consumer)) if consumer is not None else None
-            return 0 if group is not None and owners.absorbs(consumer, group, node) else 1
+            return (0 if group is not None and owners.absorbs(consumer, group, node) else 1), None
         group = _group_of(node, collapsed)
         if group is None:
-            return 1
+            return 1, None
         group_key[id(node)] = group
         if id(group) in counted:
-            return 0
-        counted.add(id(group))
-        return 1
+            return 0, None
+        return 1, group
 
-    boxes = cost(root, None)
+    boxes, group = cost(root, None)
+    if group is not None:
+        counted.add(id(group))
     queue = deque([root])
     while queue:
         node = queue.popleft()
+        taken = 0
         for x in node.inputs:
             if id(x) in seen:
                 continue
+            price, group = cost(x, node)
+            if price and taken >= MAX_FANIN:
+                group_key.pop(id(x), None)
+                elided.setdefault(id(node), []).append(x)
+                continue  # not seen: another gate may still show it
             seen.add(id(x))
-            price = cost(x, node)
             if price and boxes >= limit:
                 group_key.pop(id(x), None)
                 frontier.append(x)
                 continue
+            if group is not None:
+                counted.add(id(group))
             boxes += price
+            taken += price
             region.append(x)
             queue.append(x)
-    return region, frontier, group_key
+    for key, xs in list(elided.items()):
+        xs = [x for x in xs if id(x) not in seen]
+        if xs:
+            elided[key] = xs
+        else:
+            del elided[key]
+    return region, frontier, group_key, elided
 
 
 def _order_within(root: Any, inside: Set[int]) -> List[Any]:
@@ -330,12 +354,13 @@ def build_circuit(root: Any, collapse: Union[None, bool, Collection[str]] = None
     """
     owners = _Owners()
     frontier: List[Any] = []
+    elided: Dict[int, List[Any]] = {}
     if limit is not None:
         # Names are checked against the whole graph only when it is drawn whole: a gate beyond
         # the cap is still a gate of the graph.
         collapsed = _collapse_test(collapse, check=False)
-        region, frontier, group_key = _region(root, limit, collapsed, owners)
-        if frontier:
+        region, frontier, group_key, elided = _region(root, limit, collapsed, owners)
+        if frontier or elided:
             order = _order_within(root, {id(node) for node in region})
         else:
             limit = None
@@ -444,9 +469,15 @@ def build_circuit(root: Any, collapse: Union[None, bool, Collection[str]] = None
     if root.inputs:  # a lone leaf is drawn as one box, not as a box and an output wire
         wires.append(Wire(unit_of[id(root)], None, root))
     _copy_wide_fanouts(order, units, wires)
-    hidden, exact = (_count_beyond(frontier, {id(node) for node in order}, COUNT_LIMIT)
-                     if frontier else (0, True))
-    return Circuit(root, order, units, wires, unit_of, edge, hidden, exact)
+    left_out = list({id(x): x for xs in elided.values() for x in xs}.values())
+    hidden, exact = (_count_beyond(frontier + left_out, {id(node) for node in order},
+                                   COUNT_LIMIT) if frontier or left_out else (0, True))
+    elided_at: Dict[str, int] = {}
+    for key, xs in elided.items():
+        uid = unit_of[key].uid
+        elided_at[uid] = elided_at.get(uid, 0) + len(xs)
+    return Circuit(root, order, units, wires, unit_of, edge, hidden + len(left_out), exact,
+                   elided_at)
 
 
 def _copy_wide_fanouts(order: List[Any], units: List[Unit], wires: List[Wire]) -> None:

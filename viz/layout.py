@@ -515,6 +515,11 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
     if note:
         lines.append(f'{indent}more [label={quote(note)} '
                      f'shape=box style="rounded,dashed" color="#888888" fontcolor="#555555"]')
+    for k, (uid, count) in enumerate(circuit.elided.items()):
+        if uid in kept:  # a gate whose other inputs a capped drawing leaves out
+            lines.append(f'{indent}elided{k} [label={quote(f"… {count:,} more inputs")} '
+                         f'shape=plaintext fontcolor="#555555"]')
+            lines.append(f'{indent}elided{k} -> {uid} [style=dashed color="#888888"]')
     if caption:
         lines.append("}")
     root_uid = circuit.unit_for(root).uid

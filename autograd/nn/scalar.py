@@ -17,7 +17,8 @@ list of gate names (wildcards allowed, ``collapse=["neuron 1.*"]``) expands them
 
 Parameters are labelled by position, 0-based, so step-through text and diagrams can name them:
 a lone neuron has ``w0, w1, ..., b``; in a layer, weight ``k`` of neuron ``j`` is ``wj.k`` and its
-bias ``bj``; in an MLP, layer ``i`` adds a prefix: ``wi.j.k`` and ``bi.j``.
+bias ``bj``; in an MLP, layer ``i`` adds a prefix: ``wi.j.k`` and ``bi.j``. Each output of a layer
+is labelled the same way, ``hj`` (``hi.j`` in an MLP).
 
 >>> import autograd
 >>> from autograd.nn import MLP
@@ -124,8 +125,10 @@ class Neuron(Module):
 
     def _name_parameters(self, position: str) -> None:
         """Label weights ``w{position}k`` and the bias ``b{position}``, position like ``"1.3."``;
-        the neuron's gate is called ``neuron {position}`` (``neuron`` alone)."""
+        the neuron's gate is called ``neuron {position}`` (``neuron`` alone) and its output
+        ``h{position}`` (unlabelled alone), so a diagram's wires between layers read ``h0.3``."""
         self.gate_name = f"neuron {position.rstrip('.')}".rstrip()
+        self.output_label = f"h{position.rstrip('.')}" if position else ""
         for k, w in enumerate(self.w):
             w.label = f"w{position}{k}"
         self.b.label = f"b{position.rstrip('.')}"
@@ -138,7 +141,10 @@ class Neuron(Module):
         with gate(self.gate_name, collapse=True, owns=self):
             act = linear(self.w, x, self.b)
             activate = self._activate
-            return activate(act) if activate is not None else act
+            out = activate(act) if activate is not None else act
+        if self.output_label:
+            out.label = self.output_label
+        return out
 
     def parameters(self) -> List[Value]:
         return self.w + [self.b]

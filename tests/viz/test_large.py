@@ -99,6 +99,9 @@ def test_wires_between_layers_carry_the_hidden_units_gradients(drawn):
     grads = [dot.colored(attrs, GRAD_COLOR) for src, dst, attrs in dot.edges
              if (src, dst) == (first, second)]
     assert grads == [[f"{h.grad:.4g}"] for h in hidden]
+    names = [attrs["label"].split(" = ")[0].split(">")[-1] for src, dst, attrs in dot.edges
+             if (src, dst) == (first, second)]
+    assert names == ["h0.0", "h0.1", "h0.2"] == [h.label for h in hidden]
 
 
 def test_model_gates_expand_on_request(drawn):
@@ -202,3 +205,18 @@ def test_a_model_renders_at_a_sane_size_without_warnings(capfd):
                                              svg).groups())
     assert width < 1500 and height < 1500
     assert capfd.readouterr().err == ""
+
+
+def test_a_wide_gate_shows_its_first_inputs_and_counts_the_rest(drawn):
+    xs = [Value(float(k), label=f"x{k}") for k in range(50)]
+    total = autograd.sum([x * 2.0 for x in xs])
+    total.backward()
+    dot = drawn(total)
+    shown = [n for n, attrs in dot.nodes.items() if attrs.get("label") == "*2"]
+    assert len(shown) == viz.graph.MAX_FANIN == 8
+    [stub] = [n for n in dot.nodes if n.startswith("elided")]
+    assert dot.nodes[stub]["label"] == "… 42 more inputs"
+    assert dot.nodes["more"]["label"] == "… 84 more nodes not shown"  # 42 gates, 42 leaves
+    everything = drawn(total, max_nodes=None)
+    assert len([n for n, a in everything.nodes.items() if a.get("label") == "*2"]) == 50
+    assert not [n for n in everything.nodes if n.startswith("elided")]
