@@ -52,14 +52,9 @@ def fresh(product: Any, g: Any) -> bool:
     return False
 
 
-def times(g: Any, local: Any) -> Any:
-    """The chain rule's product as a gate, ``g * local`` (no gate for a local gradient of 1)."""
-    if type(local) is float:
-        if local == 1.0:
-            return g
-        if local == -1.0:
-            return -g
-    return g * local
+times = array_math.times
+"""The chain rule's product as a gate, ``g * local`` (or ``g``, ``-g`` for a local gradient of
+1 or -1): the array rule, whose operators build gates when ``g`` is a node."""
 
 
 def fit(product: Any, like: Any, op: Any) -> Any:

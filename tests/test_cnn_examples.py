@@ -7,24 +7,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
-import sys
-from pathlib import Path
-from typing import List
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
-
-
-def run(path: Path, args: List[str], cwd: Path, ok=(0,)) -> str:
-    env = dict(os.environ, MPLBACKEND="Agg")
-    done = subprocess.run([sys.executable, str(path), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True)
-    assert done.returncode in ok, (f"{path.name} exited with {done.returncode}\n"
-                                   f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}")
-    return done.stdout
+from example_runs import EXAMPLES, ROOT
+from example_runs import run_script as run
 
 
 def percent_after(text: str, words: str) -> float:

@@ -19,25 +19,7 @@ from typing import List
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
-
-
-def run_script(path: Path, args: List[str], cwd: Path) -> str:
-    """Run ``python path args`` in ``cwd``; fail with its output unless it exits 0."""
-    env = dict(os.environ, MPLBACKEND="Agg")
-    done = subprocess.run([sys.executable, str(path), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True)
-    assert done.returncode == 0, (f"{path.name} exited with {done.returncode}\n"
-                                  f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}")
-    return done.stdout
-
-
-def number_after(text: str, pattern: str) -> float:
-    """The number following the regular expression ``pattern`` in ``text``."""
-    match = re.search(pattern + r"\s*([-+]?[0-9.]+(?:e[-+]?[0-9]+)?)", text)
-    assert match, f"no number after {pattern!r} in:\n{text}"
-    return float(match.group(1))
+from example_runs import EXAMPLES, ROOT, number_after, run_script
 
 
 def numbers_after(text: str, pattern: str) -> List[float]:

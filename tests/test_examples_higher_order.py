@@ -6,37 +6,17 @@ Each runs in a subprocess (``python examples/<name>.py --out DIR``) as the READM
 from __future__ import annotations
 
 import math
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
-from typing import List
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
-
-
-def run_example(name: str, args: List[str], cwd: Path) -> str:
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, str(EXAMPLES / name), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True)
-    assert done.returncode == 0, (f"{name} exited with {done.returncode}\n--- stdout\n"
-                                  f"{done.stdout}\n--- stderr\n{done.stderr}")
-    return done.stdout
-
-
-def _number(text: str, pattern: str) -> float:
-    match = re.search(pattern + r"\s*([-+]?[0-9.]+(?:e[-+]?[0-9]+)?)", text)
-    assert match, f"no number after {pattern!r} in:\n{text}"
-    return float(match.group(1))
+from example_runs import EXAMPLES, number_after as _number, run_script
 
 
 @pytest.mark.slow
 def test_second_derivatives_example(tmp_path):
-    out = run_example("second_derivatives.py", ["--out", str(tmp_path / "pictures")], tmp_path)
+    out = run_script(EXAMPLES / "second_derivatives.py", ["--out", str(tmp_path / "pictures")], tmp_path)
     assert "Newton converged: True" in out
     final = float(re.search(r"Newton converged: True \(x = ([0-9.e-]+)", out).group(1))
     assert final == pytest.approx(math.log(2.0), abs=1e-15)
@@ -58,7 +38,7 @@ def test_second_derivatives_example(tmp_path):
 
 @pytest.mark.slow
 def test_gradient_penalty_example(tmp_path):
-    out = run_example("gradient_penalty.py", ["--steps", "150", "--out", str(tmp_path / "o")],
+    out = run_script(EXAMPLES / "gradient_penalty.py", ["--steps", "150", "--out", str(tmp_path / "o")],
                       tmp_path)
     png = tmp_path / "o" / "gradient_penalty.png"
     assert "wrote o/gradient_penalty.png" in out  # relative to where it ran, as every example
