@@ -361,6 +361,37 @@ def bench_chains(report: Report) -> None:
         report.failures.append("backward time per node flat over chain lengths")
     print(f"micrograd's longest chain before RecursionError: {largest_micrograd_chain()} gates "
           f"(recursion limit {sys.getrecursionlimit()})")
+    bench_torch_chain(report, CHAIN_LENGTHS[-1], seconds)
+
+
+def bench_torch_chain(report: Report, n: int, ours: float) -> None:
+    """The same chain as PyTorch 0-dim float64 tensors (its C++ engine walks it), if installed."""
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch not installed: the chain is not compared with its 0-dim graph")
+        return
+    torch.set_num_threads(1)
+    c = torch.tensor(1.0000001, dtype=torch.float64)
+    x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    node = x
+    for _ in range(n):
+        node = node * c
+    node.backward(retain_graph=True)
+    times = []
+    for _ in range(3):
+        gc.collect()
+        start = time.perf_counter()
+        node.backward(retain_graph=True)
+        times.append(time.perf_counter() - start)
+    theirs = statistics.median(times)
+    del node, x
+    ratio = ours / theirs
+    ok = ratio <= 1.0
+    print(f"a chain of {n} gates, backward: ours {ours:.3f} s, PyTorch 0-dim tensors "
+          f"{theirs:.3f} s: {ratio:.2f}x (goal <= 1.0) {verdict(ok)}")
+    if not ok:
+        report.failures.append("10^6 chain backward against PyTorch")
 
 
 def bench_float_overhead(model: cg_nn.MLP, nn_step_time: float, points, labels) -> None:
