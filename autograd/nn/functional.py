@@ -27,6 +27,7 @@ import numpy as np
 from .. import conv_math, gates, losses, ops
 from .. import rng as _rng
 from ..tensor import Tensor, apply
+from .layers import as_input
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "dropout", "relu", "softmax",
            "log_softmax", "cross_entropy", "linear", "flatten"]
@@ -35,12 +36,7 @@ IntPair = Union[int, Tuple[int, int]]
 
 
 def _tensor(x: Any, where: str, name: str = "input") -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    try:
-        return Tensor(x, requires_grad=False)
-    except TypeError as error:
-        raise TypeError(f"{where}: {name} must be a Tensor or a numeric array: {error}") from None
+    return as_input(x, f"{where}: {name}")
 
 
 def conv2d(input: Any, weight: Any, bias: Any = None, stride: IntPair = 1,
