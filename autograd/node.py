@@ -147,11 +147,3 @@ class Node(Operators):
     def _result(cls, data: Any) -> "Node":
         """A gradient that ``autograd.grad`` returns, as a leaf node of this kind."""
         raise NotImplementedError
-
-
-def new_meta(label: str, params: tuple) -> Optional[NodeMeta]:
-    """The meta a new node needs: None unless it has a label, params or an open gate."""
-    gate = gates.current_gate()
-    if label or params or gate is not None:
-        return NodeMeta(label, params, gate)
-    return None

@@ -10,7 +10,7 @@ import pytest
 
 import autograd
 import autograd.nn
-from autograd import Tensor, Value, losses, ops
+from autograd import Tensor, Value, ops
 from autograd import value as value_module
 from autograd.optim import SGD
 
