@@ -28,6 +28,8 @@ from typing import Any, Dict, List, Tuple
 
 import numpy as np
 
+from .walk import forward_order
+
 __all__ = ["reduce_node", "copy_node"]
 
 _local = threading.local()
@@ -50,7 +52,7 @@ def reduce_node(node: Any) -> tuple:
         return _plain(node)
     if not node.inputs:
         return _plain(node)
-    order = _topological(node)
+    order = forward_order(node)
     members.clear()  # ids left from a pickle that failed, or whose nodes were already saved
     members.update(id(n) for n in order)
     return (_last, (order,))
@@ -58,25 +60,6 @@ def reduce_node(node: Any) -> tuple:
 
 def _last(nodes: List[Any]) -> Any:
     return nodes[-1]
-
-
-def _topological(root: Any) -> List[Any]:
-    """Every node ``root`` depends on, leaves included, each after its inputs; root last."""
-    order: List[Any] = []
-    expanded, done = set(), set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        key = id(node)
-        if key in expanded:
-            if key not in done:
-                done.add(key)
-                order.append(node)
-            continue
-        expanded.add(key)
-        stack.append(node)  # again, as its own finish marker
-        stack.extend(x for x in reversed(node.inputs) if id(x) not in expanded)
-    return order
 
 
 # -- a node's plain form: its class and the values of its slots ------------------------------
