@@ -212,10 +212,7 @@ def _walk(root: "Node", gradient: Any, grads: _Grads, m: Any = None,
     if grads.on_nodes:
         for node in order:
             node.grad = node._zero_grad
-        if root.inputs or root.grad is None:
-            root.grad = seed
-        else:
-            root.grad = root.grad + seed  # a leaf accumulates
+        root.grad = seed  # a gate: a leaf root is seeded by the callers, and accumulates
     else:
         grads.found[id(root)] = seed
     total = len(order)

@@ -25,7 +25,7 @@ from .labels import (escape_html, format_gradient, format_quantity, gate_symbol,
                      printable,
                      quote)
 
-__all__ = ["dot_lines", "circuit_lines", "to_dot", "Progress", "branch_products", "GRAPH_NAME",
+__all__ = ["dot_lines", "circuit_lines", "to_dot", "Progress", "GRAPH_NAME",
            "VALUE_COLOR", "GRAD_COLOR", "LOCAL_COLOR", "HIDDEN_COLOR"]
 
 GRAPH_NAME = "circuit"
@@ -100,23 +100,6 @@ class Progress:
         """Whether ``node``'s chain-rule step has run."""
         step = self.step_of.get(id(node))
         return step is not None and step <= self.done
-
-
-def branch_products(contributions: Sequence[Tuple[Any, Any, Any]],
-                    inputs: Sequence[Any]) -> List[Any]:
-    """The chain-rule product ``local * upstream`` for each input *position* of a gate.
-
-    ``contributions`` is a :class:`~autograd.BackwardStep`'s: one ``(input, local, product)``
-    per input that gets a gradient, in operand order; inputs that need none are absent, so the
-    list is matched to ``inputs`` by identity. Positions without a product hold None.
-    """
-    products: List[Any] = [None] * len(inputs)
-    j = 0
-    for k, x in enumerate(inputs):
-        if j < len(contributions) and contributions[j][0] is x:
-            products[k] = contributions[j][2]
-            j += 1
-    return products
 
 
 class _Writer:
@@ -464,7 +447,7 @@ def circuit_lines(circuit: Circuit, *, show_grads: bool = True, local_grads: boo
                   products: Optional[Dict[int, List[Any]]] = None, legend: bool = False,
                   arrivals: Optional[Dict[int, int]] = None, inner: bool = False) -> List[str]:
     """:func:`dot_lines` for an already built circuit; the step-through draws every frame of one
-    circuit this way, sharing ``products`` (``id(gate) -> branch_products``) between frames and
+    circuit this way, sharing ``products`` (``id(gate) -> the gate's input_grads``) between frames and
     padding every caption to ``caption_columns`` characters.
 
     ``arrivals`` (``id(gate) -> k`` for step k) is for the step-through page, which draws one

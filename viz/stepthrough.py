@@ -210,7 +210,6 @@ def _fresh_pass(root: Any, collapse: Any) -> Iterator[_Pass]:
     them, and each step's products (the gradients along each wire) are known.
     """
     from .graph import build_circuit
-    from .layout import branch_products
 
     if not hasattr(root, "inputs"):
         raise TypeError(f"frames() needs a node (a Value or Tensor), got {type(root).__name__}")
@@ -224,7 +223,7 @@ def _fresh_pass(root: Any, collapse: Any) -> Iterator[_Pass]:
         names = steps[0].names if steps and steps[0].names is not None else node_names(
             root, nodes)
         yield _Pass(root, circuit, steps, {id(step.node): step.index for step in steps},
-                    {id(step.node): branch_products(step.contributions, step.node.inputs)
+                    {id(step.node): list(step.node.input_grads)
                      for step in steps}, names)
     finally:
         for node, grad in zip(nodes, saved):
